@@ -1,0 +1,67 @@
+"""esglib: score listed companies on the sustainability of their AI footprint, offline-first.
+
+The public API is re-exported here and imported lazily (``import esglib`` does not import pandas), so the
+command line and ``import esglib`` stay fast. See ``README.md`` for a tour.
+
+Layers (imports flow one way): ``units``/``schema``/``readers``/``data`` -> ``metrics`` -> ``scoring`` ->
+``portfolio``/``backtest``; at the edge: ``market`` (yfinance), ``stats`` (statsmodels), ``plots`` (seaborn),
+``export`` (openpyxl), ``scenarios``, ``cli``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+#: public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # errors
+    "EsglibError": "esglib.errors",
+    "DataValidationError": "esglib.errors",
+    "ConfigError": "esglib.errors",
+    "MarketDataError": "esglib.errors",
+    "Problem": "esglib.errors",
+    # data
+    "load_companies": "esglib.data",
+    "load_disclosures": "esglib.data",
+    "load_macro": "esglib.data",
+    "select_figures": "esglib.data",
+    "available_as_of": "esglib.data",
+    "METRICS": "esglib.schema",
+    "convert": "esglib.units",
+    # metrics and scoring
+    "compute_metrics": "esglib.metrics",
+    "KPI_SPECS": "esglib.metrics",
+    "ScoreConfig": "esglib.scoring",
+    "score": "esglib.scoring",
+    "explain": "esglib.scoring",
+    "sensitivity": "esglib.scoring",
+    "score_to_band": "esglib.scoring",
+    # market data (issue 3)
+    "prices": "esglib.market",
+    "returns": "esglib.market",
+    # portfolio, backtest, statistics (issue 4)
+    "load_holdings": "esglib.portfolio",
+    "portfolio_summary": "esglib.portfolio",
+    # excel (issue 5)
+    "write_scorecard": "esglib.export",
+    "write_template": "esglib.export",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import public names on first use (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'esglib' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

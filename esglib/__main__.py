@@ -1,0 +1,7 @@
+"""``python -m esglib`` is the same as the ``esglib`` command."""
+
+import sys
+
+from esglib.cli import main
+
+sys.exit(main())
