@@ -149,9 +149,12 @@ def _validate_with_pandera(df: pd.DataFrame, table: Table, universe: set[str] | 
         checks.append(rowwise("ticker_in_universe", lambda d: d["ticker"].isin(universe)))
     schema = pa.DataFrameSchema(
         {
-            "ticker": pa.Column(str, pa.Check.str_length(min_value=1), nullable=False, name="ticker"),
-            "fiscal_year": pa.Column(float, pa.Check.in_range(MIN_YEAR, max_year), nullable=True),
-            "data_quality": pa.Column(float, pa.Check.isin([1.0, 2.0, 3.0, 4.0]), nullable=True),
+            "ticker": pa.Column(None, pa.Check(lambda s: s.astype(str).str.len() > 0, name="ticker_not_blank"),
+                                nullable=False),
+            "fiscal_year": pa.Column(None, pa.Check(lambda s: s.isna() | s.between(MIN_YEAR, max_year),
+                                                    name="year_in_range"), nullable=True),
+            "data_quality": pa.Column(None, pa.Check(lambda s: s.isna() | s.isin([1.0, 2.0, 3.0, 4.0]),
+                                                     name="quality_scale"), nullable=True),
         },
         checks=checks,
         strict=False,
@@ -162,6 +165,7 @@ def _validate_with_pandera(df: pd.DataFrame, table: Table, universe: set[str] | 
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases
     problems: list[Problem] = []
+    fc = fc[fc["index"].notna()].drop_duplicates(["index", "check"])
     rules = {
         "unknown_metric": ("metric", lambda i: (f"unknown metric (use a canonical metric or 'other:<name>'; "
                                                 f"canonical: {', '.join(sorted(METRICS)[:6])}, ...)",
@@ -180,14 +184,13 @@ def _validate_with_pandera(df: pd.DataFrame, table: Table, universe: set[str] | 
         if idx is None or (isinstance(idx, float) and np.isnan(idx)):
             continue
         idx = int(idx)
-        col = r["column"]
-        if col == "fiscal_year":
+        if check == "year_in_range":
             problems.append(table.problem(idx, "fiscal_year",
                                           f"fiscal_year outside {MIN_YEAR}..{max_year}", df.at[idx, "fiscal_year_raw"]))
-        elif col == "data_quality":
+        elif check == "quality_scale":
             problems.append(table.problem(idx, "data_quality", "data_quality must be 1, 2, 3 or 4",
                                           df.at[idx, "data_quality_raw"]))
-        elif col == "ticker":
+        elif check == "ticker_not_blank":
             problems.append(table.problem(idx, "ticker", "ticker is blank"))
         else:
             name = next((k for k in rules if check.startswith(k)), None)
