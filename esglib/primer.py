@@ -1,0 +1,728 @@
+"""Helpers behind the teaching notebooks (``notebooks/``): small tables the notebooks show, kept out of them.
+
+The notebooks stay thin (narrative plus esglib calls); anything that would be data wrangling in a notebook lives
+here as a pure function on frames: the suite overview, the data inventory with as-of dates, headline macro
+figures, the Google per-region hourly CFE data, location- vs market-based Scope 2, the procurement-instrument
+ladder, normalisation variants side by side and the live holdings screen of notebook 03.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from esglib._io import DATA_DIR
+from esglib.errors import ConfigError
+
+__all__ = [
+    "NOTEBOOKS",
+    "PRICES_AS_OF",
+    "suite_overview",
+    "data_inventory",
+    "repo_path",
+    "disclosure_counts",
+    "figures_for",
+    "headline_figures",
+    "load_google_region_cfe",
+    "cfe_spread",
+    "scope2_methods",
+    "instrument_ladder",
+    "compare_variants",
+    "run_screen_backtests",
+    "backtest_returns",
+    "backtest_metrics",
+    "alpha_table",
+    "universe_prices",
+    "scorer",
+    "screen_view",
+    "screen_dashboard",
+    "sheet_preview",
+    "fill_template",
+]
+
+#: The notebook suite: (file, audience, goal).
+NOTEBOOKS: tuple[tuple[str, str, str], ...] = (
+    ("00_start_here.ipynb", "everyone", "what the suite holds, how to open it, the data and its as-of dates"),
+    ("01_ai_footprint_primer.ipynb", "students", "the AI electricity and water story in real figures; Scope 2 "
+                                                 "methods, PPAs vs certificates, hourly CFE"),
+    ("02_scoring_methodology.ipynb", "students, analysts", "disclosures -> metrics -> pillar scores; "
+                                                           "normalisation choices; explaining one score; "
+                                                           "weight sensitivity"),
+    ("03_screen_my_holdings.ipynb", "investors", "score your holdings and screen them live with sliders"),
+    ("04_backtest_and_statistics.ipynb", "investors, analysts", "point-in-time backtest of the screens and "
+                                                                "regressions, read honestly"),
+    ("05_excel_scorecard.ipynb", "analysts", "the Excel scorecard and the input template, and their round trip"),
+    ("06_scenarios.ipynb", "everyone", "carbon-price shock, AI electricity growth and water stress"),
+)
+#: As-of date of the bundled price snapshot when it cannot be read from the snapshot itself.
+PRICES_AS_OF = "2026-05-29"
+
+
+def suite_overview() -> pd.DataFrame:
+    """The notebooks of the suite with their audience and goal (one row each, in reading order)."""
+    return pd.DataFrame(list(NOTEBOOKS), columns=["notebook", "audience", "goal"])
+
+
+def repo_path(path: str | os.PathLike[str]) -> Path:
+    """Resolve a path given relative to the repository root (as notebook parameters are) or to the cwd.
+
+    An absolute path, or one that exists relative to the current folder, is returned as is; otherwise the path
+    is taken relative to the folder that holds ``data/`` (the repository root in a source checkout).
+    """
+    p = Path(path)
+    if p.is_absolute() or p.exists():
+        return p
+    return DATA_DIR.parent / p
+
+
+def _prices_as_of() -> str:
+    try:
+        from esglib.market import snapshot_as_of
+
+        return snapshot_as_of()
+    except Exception:  # noqa: BLE001 - the market module is optional here; fall back to the documented date
+        return PRICES_AS_OF
+
+
+def data_inventory(disclosures: pd.DataFrame | None = None, companies: pd.DataFrame | None = None,
+                   macro: pd.DataFrame | None = None) -> pd.DataFrame:
+    """What bundled data the suite runs on, with its size and as-of date.
+
+    Parameters
+    ----------
+    disclosures, companies, macro : DataFrame, optional
+        Already-loaded frames (default: load the bundled files). Not modified.
+
+    Returns
+    -------
+    DataFrame
+        One row per data set: ``dataset, file, rows, covers, as_of``.
+    """
+    from esglib.data import data_as_of, load_companies, load_disclosures, load_macro
+
+    companies = load_companies() if companies is None else companies
+    disclosures = load_disclosures(companies=companies) if disclosures is None else disclosures
+    macro = load_macro() if macro is None else macro
+    canon = disclosures[~disclosures["metric"].astype(str).str.startswith("other:")]
+    cfe = load_google_region_cfe()
+    rows = [
+        ("company universe", "data/companies.csv", len(companies),
+         f"{companies['peer_group'].nunique()} peer groups", data_as_of()),
+        ("disclosures (cited figures)", "data/disclosures.csv", len(disclosures),
+         f"{len(canon)} canonical figures for {disclosures['ticker'].nunique()} of {len(companies)} companies, "
+         f"fiscal years {disclosures['fiscal_year'].min()}-{disclosures['fiscal_year'].max()}", data_as_of()),
+        ("macro series", "data/macro.csv", len(macro), f"{macro['series'].nunique()} series, "
+                                                       f"{macro['year'].min()}-{macro['year'].max()}", data_as_of()),
+        ("daily prices", "data/prices/snapshot.parquet", np.nan, "Yahoo Finance daily chart data, from 2018-01-02",
+         _prices_as_of()),
+        ("Google Cloud region CFE", "data/google_region_cfe/", len(cfe),
+         f"{cfe['region'].nunique()} regions, {cfe['year'].min()}-{cfe['year'].max()}",
+         f"{cfe['year'].max()} (annual files)"),
+    ]
+    holdings = DATA_DIR / "sample_portfolio.csv"
+    if holdings.exists():
+        n = sum(1 for _ in holdings.open(encoding="utf-8")) - 1
+        rows.append(("sample portfolio", "data/sample_portfolio.csv", n, "a broker-style holdings export",
+                     _prices_as_of()))
+    out = pd.DataFrame(rows, columns=["dataset", "file", "rows", "covers", "as_of"])
+    out["rows"] = out["rows"].astype("Int64")
+    return out
+
+
+#: Core figures counted in notebook 00 (one per thing the scenarios and pillars need).
+CORE_COUNTS = ("electricity_total_mwh", "scope1_tco2e", "scope2_market_tco2e", "scope2_location_tco2e",
+               "water_consumption_m3", "water_withdrawal_stressed_pct", "cfe_hourly_pct", "revenue_usd_m")
+
+
+def disclosure_counts(disclosures: pd.DataFrame, metrics: tuple[str, ...] = CORE_COUNTS) -> pd.DataFrame:
+    """How many companies disclose each metric in at least one year, and the years covered.
+
+    Returns
+    -------
+    DataFrame
+        Index ``metric`` (in the order given): ``companies``, ``figures``, ``first_year``, ``last_year``.
+    """
+    d = disclosures[disclosures["metric"].isin(metrics)]
+    g = d.groupby("metric")
+    out = pd.DataFrame({"companies": g["ticker"].nunique(), "figures": g.size(),
+                        "first_year": g["fiscal_year"].min(), "last_year": g["fiscal_year"].max()})
+    return out.reindex(list(metrics)).fillna({"companies": 0, "figures": 0}).astype(
+        {"companies": "int64", "figures": "int64", "first_year": "Int64", "last_year": "Int64"})
+
+
+def figures_for(figures: pd.DataFrame, metrics: str | tuple[str, ...] | list[str],
+                tickers: str | tuple[str, ...] | list[str] | None = None) -> pd.DataFrame:
+    """The chosen figures for some metrics (and companies), with their year, value, unit and source.
+
+    Parameters
+    ----------
+    figures : DataFrame
+        :func:`esglib.data.select_figures` output. Not modified.
+    metrics, tickers : str or list of str
+        What to show (``tickers=None``: every company).
+
+    Returns
+    -------
+    DataFrame
+        ``ticker, fiscal_year, metric, value, unit, data_quality, source_title``, sorted by ticker, year, metric.
+    """
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    keep = figures["metric"].isin(metrics)
+    if tickers is not None:
+        keep &= figures["ticker"].isin([tickers] if isinstance(tickers, str) else list(tickers))
+    cols = ["ticker", "fiscal_year", "metric", "value", "unit", "data_quality", "source_title"]
+    return figures.loc[keep, cols].sort_values(["ticker", "fiscal_year", "metric"]).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------------ macro story
+#: (label, series, region, year) of the headline figures of the primer, in story order.
+HEADLINES: tuple[tuple[str, str, str, int], ...] = (
+    ("data centres + crypto + AI, world", "datacentre_crypto_ai_electricity_consumption", "World", 2022),
+    ("data centres, world", "datacentre_electricity_consumption", "World", 2024),
+    ("data centres, share of world electricity", "datacentre_share_of_global_electricity_pct", "World", 2024),
+    ("data centres, world, projection", "datacentre_electricity_consumption_projection", "World", 2030),
+    ("data centres, United States", "datacentre_electricity_consumption", "United States", 2023),
+    ("data centres, share of US electricity", "datacentre_share_of_national_electricity_pct", "United States", 2023),
+    ("share of US electricity, 2028 low", "datacentre_share_of_national_electricity_pct_projection_low",
+     "United States", 2028),
+    ("share of US electricity, 2028 high", "datacentre_share_of_national_electricity_pct_projection_high",
+     "United States", 2028),
+    ("US data centres, direct (cooling) water", "datacentre_direct_water_consumption", "United States", 2023),
+    ("US data centres, indirect water (electricity)", "datacentre_indirect_water_consumption_electricity",
+     "United States", 2023),
+    ("average data-centre PUE (Uptime)", "industry_average_pue", "World", 2023),
+    ("average data-centre PUE (Uptime)", "industry_average_pue", "World", 2024),
+)
+
+
+def _display(value: float, unit: str) -> tuple[float, str]:
+    if unit == "MWh":
+        return value / 1e6, "TWh"
+    if unit == "m3":
+        return value / 1e6, "million m3"
+    return value, unit
+
+
+def headline_figures(macro: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The macro figures the primer tells its story with, in display units, each with its source.
+
+    Parameters
+    ----------
+    macro : DataFrame, optional
+        :func:`esglib.data.load_macro` output (default: bundled; "do not use" rows are already dropped).
+
+    Returns
+    -------
+    DataFrame
+        ``figure, region, year, value, unit, data_quality, source`` (TWh instead of MWh, million m3 instead of
+        m3). Where several rows match, the best ``data_quality`` is shown. Figures absent from ``macro`` are
+        skipped.
+    """
+    from esglib.data import load_macro
+
+    m = load_macro() if macro is None else macro
+    rows = []
+    for label, series, region, year in HEADLINES:
+        hit = m[(m["series"] == series) & (m["region"] == region) & (m["year"] == year)]
+        if hit.empty:
+            continue
+        r = hit.sort_values("data_quality", kind="stable").iloc[0]
+        value, unit = _display(float(r["value"]), str(r["unit"]))
+        rows.append({"figure": label, "region": region, "year": int(year), "value": value, "unit": unit,
+                     "data_quality": r["data_quality"], "source": r["source_title"]})
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------------ Google CFE
+def load_google_region_cfe(years: list[int] | None = None, folder: str | os.PathLike[str] | None = None
+                           ) -> pd.DataFrame:
+    """Google Cloud's per-region hourly carbon-free-energy share and grid carbon intensity, one row per region-year.
+
+    Parameters
+    ----------
+    years : list of int, optional
+        Years to load (default: every ``<year>.csv`` in the folder, 2019-2024 bundled).
+    folder : path-like, optional
+        Folder of yearly files (default: the bundled ``data/google_region_cfe/``).
+
+    Returns
+    -------
+    DataFrame
+        ``year, region, location, cfe_pct`` (0-100, hourly-matched: Google's 24/7 CFE metric),
+        ``grid_gco2_per_kwh`` and ``intensity_basis``: 2019-2020 files publish *lifecycle* grid intensity,
+        later ones operational, so the two are not comparable across that break.
+
+    Raises
+    ------
+    ConfigError
+        A requested year has no file.
+    """
+    root = Path(folder) if folder is not None else DATA_DIR / "google_region_cfe"
+    available = sorted(int(p.stem) for p in root.glob("*.csv") if p.stem.isdigit())
+    wanted = available if years is None else [int(y) for y in years]
+    missing = sorted(set(wanted) - set(available))
+    if missing:
+        raise ConfigError(f"`years` {missing} have no file in {root} (available: {available})")
+    frames = []
+    for y in wanted:
+        raw = pd.read_csv(root / f"{y}.csv")
+        intensity = [c for c in raw.columns if "intensity" in c.lower()][0]
+        frames.append(pd.DataFrame({
+            "year": y, "region": raw["Google Cloud Region"].astype(str), "location": raw["Location"].astype(str),
+            "cfe_pct": pd.to_numeric(raw["Google CFE"], errors="coerce") * 100,
+            "grid_gco2_per_kwh": pd.to_numeric(raw[intensity], errors="coerce"),
+            "intensity_basis": "lifecycle" if "lifecycle" in intensity.lower() else "operational"}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def cfe_spread(cfe: pd.DataFrame) -> pd.DataFrame:
+    """Spread of hourly CFE across Google's regions, per year.
+
+    Parameters
+    ----------
+    cfe : DataFrame
+        :func:`load_google_region_cfe` output. Not modified.
+
+    Returns
+    -------
+    DataFrame
+        Index ``year``: ``regions, min, p25, median, p75, max`` (CFE %), ``regions_at_90pct_or_more``,
+        ``regions_below_25pct`` and ``lowest`` / ``highest`` (region and location).
+    """
+    def one(g: pd.DataFrame) -> pd.Series:
+        c = g["cfe_pct"].dropna()
+        lo, hi = g.loc[c.idxmin()], g.loc[c.idxmax()]
+        return pd.Series({"regions": len(c), "min": c.min(), "p25": c.quantile(0.25), "median": c.median(),
+                          "p75": c.quantile(0.75), "max": c.max(), "regions_at_90pct_or_more": int((c >= 90).sum()),
+                          "regions_below_25pct": int((c < 25).sum()),
+                          "lowest": f"{lo['region']} ({lo['location']})",
+                          "highest": f"{hi['region']} ({hi['location']})"})
+
+    return pd.DataFrame({y: one(g) for y, g in cfe.groupby("year")}).T.rename_axis("year")
+
+
+# ------------------------------------------------------------------------------------------------ Scope 2
+def scope2_methods(disclosures: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Location- vs market-based Scope 2 per company, in the latest year that discloses both.
+
+    Returns
+    -------
+    DataFrame
+        Index ticker, largest location-based first: ``company, fiscal_year, scope2_location_tco2e,
+        scope2_market_tco2e, gap_tco2e`` (location - market: what instruments remove on paper) and
+        ``removed_by_instruments_pct`` (gap / location).
+    """
+    from esglib.scenarios import company_baseline
+
+    b = company_baseline(disclosures, required=("scope2_location_tco2e", "scope2_market_tco2e"))
+    out = b.drop(columns="complete")
+    out["gap_tco2e"] = out["scope2_location_tco2e"] - out["scope2_market_tco2e"]
+    out["removed_by_instruments_pct"] = 100 * out["gap_tco2e"] / out["scope2_location_tco2e"].where(
+        out["scope2_location_tco2e"] > 0)
+    return out.sort_values("scope2_location_tco2e", ascending=False)
+
+
+def instrument_ladder(ladder: Any = None) -> pd.DataFrame:
+    """The procurement instruments from best to weakest evidence of new clean supply, with esglib's weights.
+
+    Parameters
+    ----------
+    ladder : esglib.metrics.ProcurementLadder, optional
+        Quality weights (default: ``ProcurementLadder()``).
+
+    Returns
+    -------
+    DataFrame
+        ``instrument, re100_type, what_it_is, matching, esglib_quality``.
+    """
+    from esglib.metrics import ProcurementLadder
+
+    q = ladder or ProcurementLadder()
+    rows = [
+        ("hourly carbon-free energy (24/7 CFE)", "any, matched hour by hour", "clean energy consumed in the same "
+         "hour and grid region as the load (Google reports it)", "hourly", 1.0),
+        ("onsite generation / physical PPA", "1-2", "the company owns or contracts a specific plant, usually "
+         "new, for 10-20 years; the contract helps finance the plant", "annual", q.onsite_ppa * q.annual_factor),
+        ("green tariff / supplier contract", "3", "a utility product backed by renewable supply", "annual",
+         q.green_tariff * q.annual_factor),
+        ("unbundled certificate (REC, GO, I-REC)", "4", "a certificate bought separately from the electricity, "
+         "often from old plants far away; cheap, rarely adds new supply", "annual",
+         q.unbundled_eac * q.annual_factor),
+        ("renewable share without instrument detail", "unknown", "a claim such as '100 % renewable' with no "
+         "split by instrument: scored like certificates", "annual", q.unknown * q.annual_factor),
+    ]
+    return pd.DataFrame(rows, columns=["instrument", "re100_type", "what_it_is", "matching", "esglib_quality"])
+
+
+# ------------------------------------------------------------------------------------------------ scoring
+def compare_variants(variants: Mapping[str, Any], disclosures: pd.DataFrame | None = None,
+                     companies: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Score the universe under several configurations and put composites and ranks side by side.
+
+    Parameters
+    ----------
+    variants : mapping of str to ScoreConfig
+        Label -> configuration (e.g. percentile / minmax / zscore, arithmetic / geometric).
+    disclosures, companies : DataFrame, optional
+        As for :func:`esglib.scoring.score` (default: bundled). Not modified.
+
+    Returns
+    -------
+    DataFrame
+        Index ticker (companies with a composite in at least one variant, ordered by the first variant):
+        ``company``, then ``<label>`` (composite 0-100) and ``rank <label>`` for each variant, and
+        ``rank_spread`` (largest minus smallest rank across variants).
+    """
+    from esglib.data import load_companies, load_disclosures
+    from esglib.scoring import score
+
+    if not variants:
+        raise ConfigError("`variants` must hold at least one configuration, got none")
+    companies = load_companies() if companies is None else companies
+    disclosures = load_disclosures(companies=companies) if disclosures is None else disclosures
+    cols: dict[str, pd.Series] = {}
+    names = None
+    for label, cfg in variants.items():
+        s = score(disclosures, cfg, companies=companies)
+        names = s["company"] if names is None else names
+        cols[label] = s["composite"]
+        cols[f"rank {label}"] = s["composite"].rank(ascending=False, method="min").astype("Int64")
+    out = pd.DataFrame(cols)
+    out.insert(0, "company", names.reindex(out.index))
+    out = out[out[list(variants)].notna().any(axis=1)]
+    ranks = out[[f"rank {k}" for k in variants]].astype("float64")
+    out["rank_spread"] = (ranks.max(axis=1) - ranks.min(axis=1)).astype("Int64")
+    first = next(iter(variants))
+    return out.sort_values(f"rank {first}", na_position="last")
+
+
+# ------------------------------------------------------------------------------------------------ notebook 03
+def scorer(disclosures: pd.DataFrame | None = None, companies: pd.DataFrame | None = None
+           ) -> Callable[[Any], pd.DataFrame]:
+    """A ``scores_for(config)`` function that scores the universe and remembers results by pillar weights.
+
+    Moving a slider back to an earlier position then costs nothing (scoring takes about a second).
+    """
+    from esglib.data import load_companies, load_disclosures
+    from esglib.scoring import score
+
+    companies = load_companies() if companies is None else companies
+    disclosures = load_disclosures(companies=companies) if disclosures is None else disclosures
+    cache: dict[tuple, pd.DataFrame] = {}
+
+    def scores_for(config: Any) -> pd.DataFrame:
+        key = tuple(round(float(v), 6) for v in config.weights)
+        if key not in cache:
+            cache[key] = score(disclosures, config, companies=companies)
+        return cache[key]
+
+    return scores_for
+
+
+def screen_view(holdings: pd.DataFrame, scores_for: Callable[[Any], pd.DataFrame], *, energy: float = 0.2,
+                water: float = 0.2, procurement: float = 0.2, circularity: float = 0.2, disclosure: float = 0.2,
+                min_rating: str = "none", best_in_class: float = 1.0, tilt: float = 0.0) -> dict[str, Any]:
+    """Rescore with the given pillar weights, screen the holdings and summarise before and after.
+
+    Parameters
+    ----------
+    holdings : DataFrame
+        :func:`esglib.portfolio.load_holdings` output (index ticker, ``weight``). Not modified.
+    scores_for : callable
+        ``scores_for(config) -> scores``, e.g. :func:`scorer`.
+    energy, water, procurement, circularity, disclosure : float
+        Pillar weights (any scale, >= 0, not all zero).
+    min_rating : str
+        Exclude holdings rated below this band (``"none"``: no exclusion; unrated holdings are kept).
+    best_in_class : float
+        Keep holdings in the top ``best_in_class`` share of their peer group; 1.0 switches the screen off
+        (unrated holdings would otherwise be dropped).
+    tilt : float
+        Score-tilt strength (0 = none).
+
+    Returns
+    -------
+    dict
+        ``config``, ``scores``, ``screen`` (:class:`esglib.portfolio.ScreenResult`), ``table`` (one row per
+        holding: company, rating, composite, weight before/after and the reason for any exclusion) and
+        ``summary`` (headline figures before and after: composite, pillars, WACI, coverage).
+
+    Raises
+    ------
+    ConfigError
+        Invalid weights, or a screen that excludes every holding.
+    """
+    from esglib.portfolio import apply_screens, holdings_weights, portfolio_summary
+    from esglib.scoring import ScoreConfig
+
+    cfg = ScoreConfig(pillar_weights={"energy": energy, "water": water, "procurement": procurement,
+                                      "circularity": circularity, "disclosure": disclosure})
+    scores = scores_for(cfg)
+    w = holdings_weights(holdings)
+    screen = apply_screens(w, scores, min_rating=None if min_rating in (None, "", "none") else min_rating,
+                           best_in_class_share=None if best_in_class >= 1 else best_in_class,
+                           tilt=tilt if tilt > 0 else None)
+    table = screen.to_frame()
+    table = scores[["company", "peer_group", "rating", "composite"]].reindex(table.index).join(table)
+    table = table.sort_values("weight_before", ascending=False, kind="stable")
+    if "company" in holdings.columns:
+        table["company"] = table["company"].fillna(holdings["company"].reindex(table.index))
+    before = portfolio_summary(w, scores).to_frame()
+    after = portfolio_summary(screen.weights, scores).to_frame()
+    keep = ["composite", "energy", "water", "procurement", "circularity", "disclosure", "waci"]
+    summary = pd.DataFrame({"before": before["value"], "after": after["value"], "unit": before["unit"],
+                            "coverage before": before["coverage"], "coverage after": after["coverage"]}).loc[keep]
+    return {"config": cfg, "scores": scores, "screen": screen, "table": table, "summary": summary}
+
+
+def screen_dashboard(holdings: pd.DataFrame, scores_for: Callable[[Any], pd.DataFrame],
+                     png: str | os.PathLike[str] | None = None) -> Callable[..., dict[str, Any] | None]:
+    """The update function of notebook 03: ``update(**slider_values)`` shows the screened holdings.
+
+    Each call runs :func:`screen_view` and displays the screen description, the holdings table, the portfolio
+    summary before and after, and the before/after weights chart (saved to ``png`` when given). A setting that
+    screens out every holding prints the reason instead of failing, so a slider can never break the notebook.
+
+    Parameters
+    ----------
+    holdings : DataFrame
+        :func:`esglib.portfolio.load_holdings` output.
+    scores_for : callable
+        ``scores_for(config) -> scores`` (:func:`scorer`).
+    png : path-like, optional
+        Where each rendered chart is also saved.
+
+    Returns
+    -------
+    callable
+        ``update(energy, water, procurement, circularity, disclosure, min_rating, best_in_class, tilt)`` returning
+        the :func:`screen_view` dict (None when the settings were rejected).
+    """
+    from IPython.display import Markdown, display
+
+    from esglib import plots
+    from esglib.errors import EsglibError
+
+    def update(**settings: Any) -> dict[str, Any] | None:
+        try:
+            view = screen_view(holdings, scores_for, **settings)
+        except EsglibError as exc:
+            display(Markdown(f"**These settings do not work:** {exc}"))
+            return None
+        display(Markdown(f"**Screen:** {view['screen'].method}"))
+        display(view["table"].style.format(precision=3, na_rep="-"))
+        display(view["summary"].style.format(precision=2, na_rep="-"))
+        ax = plots.screen_weights(view["table"])
+        if png is not None:
+            plots.keep(ax, png)
+        import matplotlib.pyplot as plt
+
+        plt.show()
+        return view
+
+    return update
+
+
+# ------------------------------------------------------------------------------------------------ notebook 04
+def run_screen_backtests(strategies: tuple[str, ...] = ("tilt", "best-in-class", "exclusion"), *,
+                         disclosures: pd.DataFrame | None = None, companies: pd.DataFrame | None = None,
+                         **kwargs: Any) -> dict[str, Any]:
+    """Run :func:`esglib.backtest.esg_backtest` once per strategy with the same settings.
+
+    Parameters
+    ----------
+    strategies : tuple of str
+        Strategy names (:data:`esglib.backtest.STRATEGIES`).
+    disclosures, companies : DataFrame, optional
+        Loaded once and shared (default: bundled).
+    **kwargs
+        Passed to every :func:`~esglib.backtest.esg_backtest` call (``start``, ``rebalance``, ``benchmark``...).
+
+    Returns
+    -------
+    dict
+        Strategy name -> :class:`esglib.backtest.BacktestResult`.
+    """
+    from esglib.backtest import esg_backtest
+    from esglib.data import load_companies, load_disclosures
+
+    companies = load_companies() if companies is None else companies
+    disclosures = load_disclosures(companies=companies) if disclosures is None else disclosures
+    return {s: esg_backtest(s, disclosures=disclosures, companies=companies, **kwargs) for s in strategies}
+
+
+def backtest_returns(results: Mapping[str, Any]) -> pd.DataFrame:
+    """Daily net returns of each strategy, the unscreened base portfolio and the benchmark, side by side.
+
+    Returns
+    -------
+    DataFrame
+        DatetimeIndex x (strategies..., ``base: <base>``, ``benchmark: <ticker>``), simple returns.
+    """
+    first = next(iter(results.values()))
+    cols = {name: r.returns for name, r in results.items()}
+    if first.base_returns is not None:
+        cols[f"base: {first.params.get('base', 'base')}"] = first.base_returns
+    cols[f"benchmark: {first.params.get('benchmark', '')}"] = first.benchmark_returns
+    return pd.DataFrame(cols)
+
+
+def backtest_metrics(results: Mapping[str, Any]) -> pd.DataFrame:
+    """Performance metrics of each strategy, the base portfolio and the benchmark, plus what each screen added.
+
+    Returns
+    -------
+    DataFrame
+        Rows: the metrics of :func:`esglib.backtest.performance_table`; columns: each strategy, ``base``,
+        ``benchmark`` and ``<strategy> vs base`` (beta, tracking error, information ratio and active share of
+        the strategy measured against the unscreened base).
+    """
+    first = next(iter(results.values()))
+    cols = {name: r.metrics["strategy"] for name, r in results.items()}
+    cols["base"] = first.metrics["base"] if "base" in first.metrics else np.nan
+    cols["benchmark"] = first.metrics["benchmark"]
+    for name, r in results.items():
+        if "strategy_vs_base" in r.metrics:
+            cols[f"{name} vs base"] = r.metrics["strategy_vs_base"]
+    return pd.DataFrame(cols)
+
+
+def alpha_table(results: Mapping[str, Any], against: str = "benchmark") -> pd.DataFrame:
+    """Monthly alpha regression (Newey-West) of each strategy against the benchmark or the unscreened base.
+
+    Parameters
+    ----------
+    results : mapping
+        Strategy name -> :class:`esglib.backtest.BacktestResult`.
+    against : {"benchmark", "base"}
+        Market series of the regression: the benchmark ETF, or the base portfolio (what the screen itself adds).
+
+    Returns
+    -------
+    DataFrame
+        One row per strategy: ``alpha_annual, alpha_t, alpha_p, beta, beta_t, r_squared, n_obs, lags,
+        conclusion``; ``attrs["caveat"]`` holds the caveat of the regressions.
+    """
+    from esglib.stats import alpha_regression
+
+    if against not in ("benchmark", "base"):
+        raise ConfigError(f"`against` must be 'benchmark' or 'base', got {against!r}")
+    rows = {}
+    caveat = ""
+    for name, r in results.items():
+        market = r.benchmark_returns if against == "benchmark" else r.base_returns
+        a = alpha_regression(r.returns, market)
+        rows[name] = {"alpha_annual": a.alpha_annual, "alpha_t": a.alpha_t, "alpha_p": a.alpha_p, "beta": a.beta,
+                      "beta_t": a.beta_t, "r_squared": a.r_squared, "n_obs": a.n_obs, "lags": a.lags,
+                      "conclusion": a.conclusion}
+        caveat = a.caveat
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = f"strategy vs {against}"
+    out.attrs["caveat"] = caveat
+    return out
+
+
+def universe_prices(companies: pd.DataFrame | None = None, source: str = "snapshot") -> pd.DataFrame:
+    """Total-return prices of the universe, columns renamed from Yahoo tickers to universe tickers.
+
+    Listings in other currencies keep their own currency (returns are in local currency); tickers without
+    prices in the source are left out (named in ``attrs["missing"]``).
+    """
+    import warnings
+
+    from esglib.data import load_companies
+    from esglib.market import prices
+
+    companies = load_companies() if companies is None else companies
+    to_universe = dict(zip(companies["yahoo_ticker"], companies["ticker"], strict=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # missing tickers are reported in attrs
+        px = prices(list(to_universe), source=source, adjust="total", allow_mixed_currency=True)
+    out = px.loc[:, px.notna().any(axis=0)].rename(columns=to_universe)
+    missing = [to_universe.get(t, t) for t in px.attrs.get("missing", [])]
+    out.attrs = {"as_of": px.attrs.get("as_of"), "missing": missing}
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ notebook 05
+def sheet_preview(path: str | os.PathLike[str], sheet: str, max_rows: int = 20, max_cols: int = 12) -> pd.DataFrame:
+    """The top-left cells of a worksheet as written: formulas as their text (``=SUMPRODUCT(...)``), not values.
+
+    pandas shows formula cells of a workbook written by esglib as empty, because no spreadsheet program has
+    calculated them yet; this preview shows what Excel will calculate.
+
+    Parameters
+    ----------
+    path : path-like
+        An ``.xlsx`` workbook.
+    sheet : str
+        Worksheet name.
+    max_rows, max_cols : int
+        Size of the preview.
+
+    Returns
+    -------
+    DataFrame
+        Rows numbered as in Excel (1 = first row), columns lettered as in Excel (A, B, ...).
+
+    Raises
+    ------
+    ConfigError
+        ``sheet`` is not in the workbook.
+    """
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    book = load_workbook(path, read_only=True)
+    try:
+        if sheet not in book.sheetnames:
+            raise ConfigError(f"`sheet` {sheet!r} is not in {Path(path).name} (sheets: {book.sheetnames})")
+        rows = list(book[sheet].iter_rows(min_row=1, max_row=max_rows, max_col=max_cols, values_only=True))
+    finally:
+        book.close()
+    width = max((len(r) for r in rows), default=0)
+    out = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows],
+                       columns=[get_column_letter(i + 1) for i in range(width)])
+    out.index = pd.RangeIndex(1, len(out) + 1, name="row")
+    return out.fillna("")
+
+
+def fill_template(template: str | os.PathLike[str], rows: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Fill a copy of the input template with disclosure rows, as an analyst typing them in would.
+
+    Parameters
+    ----------
+    template : path-like
+        A workbook written by :func:`esglib.export.write_template` (not modified).
+    rows : DataFrame
+        Rows with (a subset of) the template's columns (:data:`esglib.export.TEMPLATE_COLUMNS`); values are
+        written as they are (text stays text, so a mistyped ``"1,234"`` reaches validation as typed).
+    path : path-like
+        The filled workbook (written atomically).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    from openpyxl import load_workbook
+
+    from esglib._io import atomic_path
+
+    book = load_workbook(template)
+    sheet = book["Disclosures"]
+    header = [c.value for c in sheet[1]]
+    for i, rec in enumerate(rows.to_dict(orient="records"), start=2):
+        for j, column in enumerate(header, start=1):
+            value = rec.get(column)
+            if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+                continue
+            sheet.cell(row=i, column=j, value=value.item() if hasattr(value, "item") else value)
+    with atomic_path(path) as tmp:
+        book.save(tmp)
+    return Path(path)
