@@ -42,6 +42,9 @@ _EXPORTS: dict[str, str] = {
     # market data (issue 3)
     "prices": "esglib.market",
     "returns": "esglib.market",
+    "market_caps": "esglib.market",
+    "snapshot_info": "esglib.market",
+    "MarketDataWarning": "esglib.market",
     # portfolio, backtest, statistics (issue 4)
     "load_holdings": "esglib.portfolio",
     "portfolio_summary": "esglib.portfolio",
