@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -19,14 +20,68 @@ REPORTS_DIR = Path(os.environ.get("ESGLIB_REPORTS_DIR", PACKAGE_DIR.parent / "re
 TMP_PREFIX = ".esglib-tmp-"
 
 
+#: A temporary file whose writer cannot be identified as dead is swept only when older than this (seconds).
+STALE_AFTER_SECONDS = 60
+
+
+def _host_tag() -> str:
+    import socket
+    import zlib
+
+    return f"{zlib.crc32(socket.gethostname().encode()):08x}"
+
+
+def _writer_is_dead(tag: str) -> bool:
+    """True when ``tag`` (``<pid>-<host>`` from a temp file name) names a process of this host that has exited."""
+    pid, _, host = tag.partition("-")
+    if not pid.isdigit() or host != _host_tag():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists but belongs to someone else, or cannot be asked: assume alive
+        return False
+    return False
+
+
 def _cleanup_stale(folder: Path, name: str) -> None:
-    """Remove temp files of earlier, killed writes of the same target (older than a minute)."""
+    """Remove temp files of earlier, killed writes of the same target.
+
+    A temp file is named ``.esglib-tmp-<target>.<pid>-<host>.<random>``: it is removed at once when its writer
+    (same host) is gone, else (another host, or an older name without the tag) when it is older than
+    :data:`STALE_AFTER_SECONDS` — a concurrent writer's file is never removed under its feet.
+    """
     import time
 
-    for p in folder.glob(f"{TMP_PREFIX}{name}.*"):
+    stem = f"{TMP_PREFIX}{name}."
+    for p in folder.glob(glob.escape(stem) + "*"):
         with contextlib.suppress(OSError):
-            if time.time() - p.stat().st_mtime > 60:
+            tag = p.name[len(stem):].split(".", 1)[0]
+            if _writer_is_dead(tag) or time.time() - p.stat().st_mtime > STALE_AFTER_SECONDS:
                 p.unlink()
+
+
+def _target_mode(target: Path) -> int:
+    """Permission bits the written file should have: the existing target's, else the default for new files."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        pass
+    try:  # Linux: read the umask without changing it (os.umask would, briefly, for every thread)
+        status = Path("/proc/self/status").read_text()
+        mask = int(next(line.split()[1] for line in status.splitlines() if line.startswith("Umask:")), 8)
+    except (OSError, StopIteration, ValueError, IndexError):
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _default_mode() -> int:
+    """Permissions a normally created file would get under the current umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 @contextlib.contextmanager
@@ -44,13 +99,15 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     _cleanup_stale(target.parent, target.name)
-    fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{target.name}.", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{target.name}.{os.getpid()}-{_host_tag()}.", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
+        tmp_path.chmod(_target_mode(target))  # mkstemp makes 0600: keep the permissions a plain write would give
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp_path, _default_mode())  # mkstemp makes 0600; give the file normal permissions
         os.replace(tmp_path, target)
     except BaseException:
         with contextlib.suppress(OSError):
