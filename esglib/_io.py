@@ -67,20 +67,17 @@ def _target_mode(target: Path) -> int:
     try:
         return target.stat().st_mode & 0o7777
     except OSError:
-        pass
+        return _default_mode()
+
+
+def _default_mode() -> int:
+    """Permissions a normally created file would get under the current umask."""
     try:  # Linux: read the umask without changing it (os.umask would, briefly, for every thread)
         status = Path("/proc/self/status").read_text()
         mask = int(next(line.split()[1] for line in status.splitlines() if line.startswith("Umask:")), 8)
     except (OSError, StopIteration, ValueError, IndexError):
         mask = os.umask(0o022)
         os.umask(mask)
-    return 0o666 & ~mask
-
-
-def _default_mode() -> int:
-    """Permissions a normally created file would get under the current umask."""
-    mask = os.umask(0)
-    os.umask(mask)
     return 0o666 & ~mask
 
 
@@ -103,11 +100,11 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     os.close(fd)
     tmp_path = Path(tmp)
     try:
-        tmp_path.chmod(_target_mode(target))  # mkstemp makes 0600: keep the permissions a plain write would give
+        mode = _target_mode(target)  # mkstemp makes 0600: keep the target's permissions (new file: umask default)
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.chmod(tmp_path, _default_mode())  # mkstemp makes 0600; give the file normal permissions
+        os.chmod(tmp_path, mode)  # after the body, which may have replaced the temp file
         os.replace(tmp_path, target)
     except BaseException:
         with contextlib.suppress(OSError):
