@@ -253,7 +253,8 @@ def load_google_region_cfe(years: list[int] | None = None, folder: str | os.Path
     Returns
     -------
     DataFrame
-        ``year, region, location, cfe_pct`` (0-100, hourly-matched: Google's 24/7 CFE metric),
+        ``year, region, location, cfe_pct`` (0-100, hourly-matched: Google's 24/7 CFE metric; NaN where the
+        file leaves it blank, i.e. not published for that region and year),
         ``grid_gco2_per_kwh`` and ``intensity_basis``: 2019-2020 files publish *lifecycle* grid intensity,
         later ones operational, so the two are not comparable across that break.
 

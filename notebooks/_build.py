@@ -363,7 +363,7 @@ SCREEN = [
     energy, water, procurement, circularity, disclosure = 0.2, 0.2, 0.2, 0.2, 0.2
     min_rating = "none"          # "none" or one of CCC, B, BB, BBB, A, AA, AAA
     best_in_class_share = 1.0    # 1.0 keeps all; 0.5 keeps the top half of each peer group
-    tilt_strength = 0.0          # 0 = no tilt
+    tilt_strength = 1.0          # 0 = no tilt; 1 = tilt towards better composites
     """),
     SETUP,
     code("""

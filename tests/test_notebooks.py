@@ -235,3 +235,34 @@ def test_html_command_is_registered():
 
     args = build_parser().parse_args(["html", "--out-dir", "x"])
     assert args.command == "html" and args.out_dir == "x" and callable(args.func)
+
+
+# ------------------------------------------------------------------------------------------------ primer helpers
+def test_google_region_cfe_loader_marks_the_intensity_basis_break():
+    from esglib import primer
+
+    cfe = primer.load_google_region_cfe()
+    assert sorted(cfe["year"].unique()) == [2019, 2020, 2021, 2022, 2023, 2024]
+    assert cfe["cfe_pct"].dropna().between(0, 100).all()   # blank = not published for that region-year: NaN
+    basis = cfe.groupby("year")["intensity_basis"].first()
+    assert basis[2019] == basis[2020] == "lifecycle" and basis[2024] == "operational"
+    spread = primer.cfe_spread(cfe)
+    assert spread.loc[2024, "regions"] == cfe.loc[cfe["year"] == 2024, "cfe_pct"].notna().sum()
+    assert spread.loc[2024, "min"] <= spread.loc[2024, "median"] <= spread.loc[2024, "max"]
+
+
+def test_headline_figures_are_the_cited_iea_numbers():
+    from esglib import primer
+
+    h = primer.headline_figures().set_index(["figure", "year"])["value"]
+    assert h[("data centres + crypto + AI, world", 2022)] == 460
+    assert h[("data centres, world", 2024)] == 415
+    assert h[("data centres, world, projection", 2030)] == 945
+
+
+def test_repo_path_resolves_from_any_working_folder(tmp_path, monkeypatch):
+    from esglib import primer
+
+    monkeypatch.chdir(tmp_path)
+    assert primer.repo_path("data/sample_portfolio.csv").is_file()
+    assert primer.repo_path(tmp_path / "x.csv") == tmp_path / "x.csv"
