@@ -657,7 +657,7 @@ def _cache_rule(dates: np.ndarray, data: dict[str, np.ndarray]) -> str | None:
     if len(bad):
         return f"row {bad[0] + 2}: duplicate or unsorted date {_np_day(dates[bad[0] + 1])}"
     for c in PRICE_COLUMNS:
-        bad = np.flatnonzero(~(data[c] > 0))  # NaN fails too
+        bad = np.flatnonzero(~(np.isfinite(data[c]) & (data[c] > 0)))  # NaN and inf fail too
         if len(bad):
             return f"row {bad[0] + 1}: {c} price must be positive (got {data[c][bad[0]]!r})"
     return None
@@ -836,9 +836,9 @@ def _split_download(data: Any, names: list[str]) -> dict[str, pd.DataFrame]:
         for src, dst in (("Open", "open"), ("High", "high"), ("Low", "low"), ("Close", "close"), ("Volume", "volume"),
                          ("Dividends", "dividend"), ("Stock Splits", "split")):
             frame[dst] = pd.to_numeric(part[src], errors="coerce").to_numpy(dtype="float64") if src in part else 0.0
-        frame = frame[frame["close"].notna() & (frame["close"] > 0)]
+        frame = frame[np.isfinite(frame["close"]) & (frame["close"] > 0)]  # a broken feed can send inf
         for c in ("open", "high", "low"):
-            frame[c] = frame[c].where(frame[c] > 0, frame["close"])
+            frame[c] = frame[c].where(np.isfinite(frame[c]) & (frame[c] > 0), frame["close"])
         frame[["volume", "dividend", "split"]] = frame[["volume", "dividend", "split"]].fillna(0.0)
         frame = frame[~frame.index.duplicated(keep="last")].sort_index()
         out[t] = frame
