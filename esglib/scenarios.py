@@ -201,7 +201,7 @@ def carbon_prices(macro: pd.DataFrame | None = None, *, eur_usd: float = DEFAULT
     _require_columns(m, "macro", ("series", "year", "value", "unit"), "carbon prices")
     ets = m[m["series"].astype(str).str.startswith(_CARBON_SERIES_PREFIX)]
     rows = []
-    kinds = {"annual_average": "EU ETS average", "year_end": "EU ETS year-end", "peak": "EU ETS first above"}
+    kinds = {"annual_average": "EU ETS average", "year_end": "EU ETS year-end", "peak": "EU ETS peak"}
     for _, r in ets.iterrows():
         unit = str(r["unit"]).replace(" ", "").upper()
         value = float(r["value"])

@@ -342,6 +342,22 @@ def test_water_invariants(vol, pct, m, vm):
         assert 0 <= row["exposure_m3"] <= vol * (1 + 1e-12)
 
 
+def test_no_function_modifies_its_inputs(carbon_base, growth_base, water_base):
+    frames = {"carbon": carbon_base, "growth": growth_base, "water": water_base}
+    before = {k: v.copy(deep=True) for k, v in frames.items()}
+    prices = pd.DataFrame({"scenario": ["a"], "price_usd_per_t": [10.0]})
+    prices_before = prices.copy()
+    shock = sc.carbon_price_shock(carbon_base, prices)
+    shock_before = shock.copy()
+    sc.portfolio_weighted(shock, pd.Series({"A": 1.0}))
+    sc.electricity_growth(growth_base, cagr=0.1, market_share="ramp")
+    sc.water_stress(water_base, stress_multiplier=[1, 2])
+    for k, v in frames.items():
+        pd.testing.assert_frame_equal(v, before[k])
+    pd.testing.assert_frame_equal(prices, prices_before)
+    pd.testing.assert_frame_equal(shock, shock_before)
+
+
 # ------------------------------------------------------------------------------------------------ real data
 def test_bundled_carbon_shock_microsoft_2023():
     """Microsoft FY2023: 144,960 t Scope 1 + 393,134 t market-based Scope 2, revenue USD 211,915 m."""
