@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,12 @@ __all__ = ["Table", "read_table", "column_letter", "require_columns"]
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 #: Refuse files larger than this (bytes) before parsing: a clear message instead of running out of memory.
 MAX_FILE_BYTES = 512 * 1024 * 1024
+#: Refuse CSV files with more lines than this before parsing (validating a million rows takes minutes and
+#: about 1 GB; no disclosures or holdings file is anywhere near this size): split the file instead.
+MAX_ROWS = 500_000
+#: Refuse workbooks whose members unpack to more than this (bytes, as declared by the zip) before inflating
+#: them: a zip bomb is stopped with a message instead of filling memory.
+MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
 
 
 def column_letter(idx: int) -> str:
@@ -103,13 +110,33 @@ def _read_csv(path: Path, raw: bytes) -> Table:
         raise DataValidationError([Problem(str(path), 1, None,
                                            f"wrong delimiter: the header is {sep}-separated; esglib reads "
                                            "comma-separated files", first[:80])])
+    lines = text.count("\n") + (not text.endswith("\n"))
+    if lines > MAX_ROWS + 1:
+        raise _fail(path, f"file has {lines:,} lines, more than the {MAX_ROWS:,} data rows esglib reads from one "
+                          "file: split it into smaller files")
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except pd.errors.ParserError as exc:
-        raise _fail(path, f"not a well-formed CSV file ({exc})") from None
+        raise DataValidationError([_parser_problem(str(path), str(exc))]) from None
     except pd.errors.EmptyDataError:
         raise _fail(path, "file is empty (expected a header row and at least one data row)") from None
     return _finish(df, str(path), None, 1)
+
+
+def _parser_problem(file: str, message: str) -> Problem:
+    """Locate a pandas CSV parser error on its line and say what is wrong in plain words."""
+    message = " ".join(message.split())
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if fields:
+        want, line, saw = (int(g) for g in fields.groups())
+        return Problem(file, line, None, f"not a well-formed CSV file: expected {want} fields, saw {saw} (a value "
+                                         "containing a comma must be quoted)")
+    quote = re.search(r"EOF inside string starting at row (\d+)", message)
+    if quote:  # pandas counts rows from 0 here: row 3 is line 4
+        return Problem(file, int(quote.group(1)) + 1, None,
+                       "not a well-formed CSV file: a quoted value that starts on this line never closes its quote")
+    line = re.search(r"\bline (\d+)", message)
+    return Problem(file, int(line.group(1)) if line else None, None, f"not a well-formed CSV file ({message})")
 
 
 def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> Table:
@@ -119,6 +146,11 @@ def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> Table:
         raise _fail(path, f"not a valid .xlsx workbook: the file is not a zip archive{hint}")
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            unpacked = sum(i.file_size for i in zf.infolist())
+            if unpacked > MAX_UNZIPPED_BYTES:
+                raise _fail(path, f"refused: the workbook unpacks to more than {MAX_UNZIPPED_BYTES / 2**20:.0f} MiB "
+                                  f"({unpacked / 2**20:,.0f} MiB from a {len(raw) / 2**20:,.1f} MiB file; a zip bomb "
+                                  "or an oversized sheet)")
             bad = zf.testzip()
             if bad is not None:
                 raise _fail(path, f"corrupt .xlsx workbook: member {bad!r} fails its checksum")
