@@ -805,8 +805,8 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
     other = [(d, why) for d, why in fallbacks if not why.startswith("no company")]
     if unscored:
         scored = [d for d in dates if panel[d]["composite"].notna().any()]
-        hint = (f"; the strategy equals the base until {scored[0].date()}: pass start={scored[0].date()} to "
-                "measure the scored period only") if scored else ""
+        hint = (f"; the strategy equals the base until {scored[0].date()}: to measure the scored period only, "
+                f"start there (--start {scored[0].date()})") if scored else ""
         notes.append(f"{unscored} of {len(dates)} rebalances held the base weights: no company had a composite "
                      f"yet (figures become public {cfg.publication_lag_days} days after fiscal-year end){hint}")
     if other:
