@@ -58,6 +58,9 @@ class Table:
         1-based line/row number of the header.
     original_columns : tuple of str
         Header names as written in the file (same order as ``frame.columns``).
+    lines : tuple of int
+        CSV only, when a quoted value spans several lines: the 1-based line on which data row ``i`` starts is
+        ``lines[i]``. Empty when every row is one line (the usual case).
     """
 
     frame: pd.DataFrame
@@ -65,9 +68,12 @@ class Table:
     sheet: str | None = None
     header_row: int = 1
     original_columns: tuple[str, ...] = field(default_factory=tuple)
+    lines: tuple[int, ...] = ()
 
     def row_number(self, index: int) -> int:
         """1-based line (CSV) or sheet row (Excel) of data row ``index``."""
+        if self.lines and 0 <= int(index) < len(self.lines):
+            return self.lines[int(index)]
         return int(index) + self.header_row + 1
 
     def where(self, index: int | None, column: str | None) -> tuple[int | None, str | None]:
@@ -104,10 +110,12 @@ def _read_csv(path: Path, raw: bytes) -> Table:
                                            raw[exc.start: exc.start + 1])]) from None
     if not text.strip():
         raise _fail(path, "file is empty (expected a header row and at least one data row)")
-    first = text.splitlines()[0]
+    body = text.lstrip(" \t\r\n")  # blank lines before the header: counted, not parsed
+    lead = text[: len(text) - len(body)].count("\n")
+    first = body.splitlines()[0]
     if "," not in first and any(sep in first for sep in (";", "\t", "|")):
         sep = {";": "semicolon", "\t": "tab", "|": "pipe"}[next(s for s in (";", "\t", "|") if s in first)]
-        raise DataValidationError([Problem(str(path), 1, None,
+        raise DataValidationError([Problem(str(path), lead + 1, None,
                                            f"wrong delimiter: the header is {sep}-separated; esglib reads "
                                            "comma-separated files", first[:80])])
     lines = text.count("\n") + (not text.endswith("\n"))
@@ -115,31 +123,63 @@ def _read_csv(path: Path, raw: bytes) -> Table:
         raise _fail(path, f"file has {lines:,} lines, more than the {MAX_ROWS:,} data rows esglib reads from one "
                           "file: split it into smaller files")
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+        # header=None: the header is taken by hand below, so pandas never turns extra leading fields into an
+        # index, never renames duplicate names, and a row longer than the header is an error on its line;
+        # skip_blank_lines=False keeps blank lines as (blank) rows so row i stays on line header + 1 + i
+        df = pd.read_csv(io.StringIO(body), dtype=str, keep_default_na=False, skipinitialspace=True, header=None,
+                         skip_blank_lines=False)
     except pd.errors.ParserError as exc:
-        raise DataValidationError([_parser_problem(str(path), str(exc))]) from None
+        raise DataValidationError([_parser_problem(str(path), str(exc), lead)]) from None
     except pd.errors.EmptyDataError:
         raise _fail(path, "file is empty (expected a header row and at least one data row)") from None
-    return _finish(df, str(path), None, 1)
+    df = df.fillna("")
+    names = [str(v) if str(v).strip() else f"Unnamed: {j}" for j, v in enumerate(df.iloc[0])]
+    data = df.iloc[1:].reset_index(drop=True)
+    data.columns = names
+    starts = _record_lines(body) if '"' in body else None
+    lines: tuple[int, ...] = ()
+    if starts is not None and len(starts) == len(df) and starts != list(range(1, len(df) + 1)):
+        lines = tuple(lead + n for n in starts[1:])
+    table = _finish(data, str(path), None, lead + 1)
+    return Table(table.frame, table.file, None, table.header_row, table.original_columns, lines)
 
 
-def _parser_problem(file: str, message: str) -> Problem:
-    """Locate a pandas CSV parser error on its line and say what is wrong in plain words."""
+def _record_lines(text: str) -> list[int] | None:
+    """1-based line on which each CSV record starts (quoted values may span lines), or None if unsure."""
+    import csv
+
+    starts: list[int] = []
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+        end = 0
+        for _ in reader:
+            starts.append(end + 1)
+            end = reader.line_num
+    except (csv.Error, ValueError):
+        return None
+    return starts
+
+
+def _parser_problem(file: str, message: str, lead: int = 0) -> Problem:
+    """Locate a pandas CSV parser error on its line (``lead`` blank lines were cut before parsing)."""
     message = " ".join(message.split())
     fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
     if fields:
         want, line, saw = (int(g) for g in fields.groups())
-        return Problem(file, line, None, f"not a well-formed CSV file: expected {want} fields, saw {saw} (a value "
-                                         "containing a comma must be quoted)")
+        return Problem(file, lead + line, None, f"not a well-formed CSV file: expected {want} fields as in the "
+                                                f"header, saw {saw} (a value containing a comma must be quoted)")
     quote = re.search(r"EOF inside string starting at row (\d+)", message)
     if quote:  # pandas counts rows from 0 here: row 3 is line 4
-        return Problem(file, int(quote.group(1)) + 1, None,
+        return Problem(file, lead + int(quote.group(1)) + 1, None,
                        "not a well-formed CSV file: a quoted value that starts on this line never closes its quote")
     line = re.search(r"\bline (\d+)", message)
-    return Problem(file, int(line.group(1)) if line else None, None, f"not a well-formed CSV file ({message})")
+    return Problem(file, lead + int(line.group(1)) if line else None, None,
+                   f"not a well-formed CSV file ({message})")
 
 
 def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> Table:
+    if raw.startswith(b"\xd0\xcf\x11\xe0") and "EncryptedPackage".encode("utf-16-le") in raw:
+        raise _fail(path, "the workbook is password-protected (encrypted): save a copy without a password")
     if not raw.startswith(b"PK"):
         head = raw[:200].decode("utf-8", "replace")
         hint = " (it looks like CSV text: rename it to .csv)" if "," in head else ""
@@ -154,8 +194,12 @@ def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> Table:
             bad = zf.testzip()
             if bad is not None:
                 raise _fail(path, f"corrupt .xlsx workbook: member {bad!r} fails its checksum")
-    except zipfile.BadZipFile:
-        raise _fail(path, "corrupt .xlsx workbook: the zip archive cannot be read") from None
+    except DataValidationError:
+        raise
+    except RuntimeError as exc:  # zipfile: "File ... is encrypted, password required for extraction"
+        raise _fail(path, f"corrupt or encrypted .xlsx workbook: the zip archive cannot be read ({exc})") from None
+    except Exception as exc:  # BadZipFile, and a damaged archive's ValueError, zlib.error, EOFError, OSError...
+        raise _fail(path, f"corrupt .xlsx workbook: the zip archive cannot be read ({type(exc).__name__})") from None
     try:
         import defusedxml  # noqa: F401  (openpyxl switches to defusedxml when it is importable)
         from defusedxml import DefusedXmlException
