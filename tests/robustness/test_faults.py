@@ -382,7 +382,7 @@ def _faulty(kind: str, rows: pd.DataFrame):
 #: finite prices.
 FAULTS = ["network_down", "rate_limited", "empty", "all_nan", "wrong_type", "parser_error", "nonsense_prices",
           "partial"]
-CACHE_STATES = ["none", "corrupt", "truncated", "unwritable"]
+CACHE_STATES = ["none", "corrupt", "truncated", "unwritable", "permission_denied"]
 
 
 @pytest.fixture(scope="module")
@@ -401,8 +401,23 @@ def no_live_yahoo(monkeypatch):
     return market
 
 
-def _prepare_cache(state: str, tmp_path: Path, rows: pd.DataFrame, market) -> Path:
+def _prepare_cache(state: str, tmp_path: Path, rows: pd.DataFrame, market, monkeypatch) -> Path:
     root = tmp_path / "cache"
+    if state == "permission_denied":  # a read-only cache folder; simulated, since root ignores folder permissions
+        import tempfile
+
+        from esglib import _io
+
+        (root / "prices").mkdir(parents=True)
+        real_mkstemp = tempfile.mkstemp
+
+        def mkstemp(*args, dir=None, **kwargs):
+            if dir is not None and Path(dir).resolve().is_relative_to(root.resolve()):
+                raise PermissionError(13, "Permission denied", str(dir))
+            return real_mkstemp(*args, dir=dir, **kwargs)
+
+        monkeypatch.setattr(_io.tempfile, "mkstemp", mkstemp)
+        return root
     if state == "unwritable":
         blocker = tmp_path / "blocker"
         blocker.write_text("a file where the cache folder should be")
@@ -464,9 +479,10 @@ def check_promise(call, requested: list[str], source: str) -> str:
 
 @pytest.mark.parametrize("cache_state", CACHE_STATES)
 @pytest.mark.parametrize("fault", FAULTS)
-def test_market_faults_serve_with_as_of_or_stop(fault, cache_state, tmp_path, snapshot_rows, no_live_yahoo):
+def test_market_faults_serve_with_as_of_or_stop(fault, cache_state, tmp_path, snapshot_rows, no_live_yahoo,
+                                               monkeypatch):
     market = no_live_yahoo
-    root = _prepare_cache(cache_state, tmp_path, snapshot_rows, market)
+    root = _prepare_cache(cache_state, tmp_path, snapshot_rows, market, monkeypatch)
     outcomes = {}
     for source in ("auto", "yfinance", "cache"):
         outcomes[source] = check_promise(
