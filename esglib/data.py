@@ -227,6 +227,10 @@ def validate_disclosures(table: Table, companies: pd.DataFrame | None = None, ma
         raw = df.at[i, "value"]
         rule = "value is blank" if raw == "" else "value is not a plain number (no thousands separators, % signs or text)"
         problems.append(table.problem(i, "value", rule, raw))
+    infinite = value.notna() & ~np.isfinite(value)  # e.g. '1e999' parses to inf
+    for i in df.index[infinite]:
+        problems.append(table.problem(i, "value", "value is not a finite number", df.at[i, "value"]))
+    value = value.where(~infinite)
     fy = _parse_numbers(df["fiscal_year"])
     bad_fy = fy.isna() | (fy.notna() & (fy != np.floor(fy)))
     for i in df.index[bad_fy]:
@@ -255,11 +259,13 @@ def validate_disclosures(table: Table, companies: pd.DataFrame | None = None, ma
     dup = df[ok_rows].copy()
     dup["_ed"] = dup["report_edition"].fillna(-1)
     dup_key = [k if k != "report_edition" else "_ed" for k in key]
-    n_values = dup.groupby(dup_key, dropna=False)["value_canonical"].transform("nunique")
-    for i in dup.index[(n_values > 1).to_numpy()]:
-        first = dup.index[(dup[dup_key] == dup.loc[i, dup_key]).all(axis=1)][0]
-        if i == first:
-            continue
+    grouped = dup.assign(_row=dup.index).groupby(dup_key, dropna=False)
+    n_values = grouped["value_canonical"].transform("nunique")
+    first_of_key = grouped["_row"].transform("first")  # (NaN keys such as an unparseable year group together)
+    first_value = grouped["value_canonical"].transform("first")
+    conflict = (n_values > 1) & (dup["value_canonical"] != first_value)  # a repeat of the first value is no conflict
+    for i in dup.index[conflict.to_numpy()]:
+        first = first_of_key.at[i]
         problems.append(table.problem(
             i, "value", f"conflicting duplicate: same ticker, year, metric, basis and source as row "
                         f"{table.row_number(first)} but a different value", df.at[i, "value_raw"]))

@@ -178,9 +178,9 @@ def compute_metrics(selected: pd.DataFrame, ladder: ProcurementLadder | None = N
     ladder : ProcurementLadder, optional
         Instrument-quality ladder for ``procurement_quality``.
     carry_forward_years : int
-        The instrument-split and hourly-CFE shares feeding ``procurement_quality`` are carried forward up to this
-        many later rows of the same company (a company that reported hourly CFE last year and only an annual
-        claim this year keeps its hourly figure). Ratio KPIs never mix years.
+        The instrument-split and hourly-CFE shares feeding ``procurement_quality`` are carried forward to later
+        fiscal years of the same company, at most this many years (a company that reported hourly CFE last year
+        and only an annual claim this year keeps its hourly figure). Ratio KPIs never mix years.
 
     Returns
     -------
@@ -202,8 +202,21 @@ def compute_metrics(selected: pd.DataFrame, ladder: ProcurementLadder | None = N
     out["water_stress_exposure"] = _col(w, "water_withdrawal_stressed_pct")
     carried = w.copy()
     shares = [c for c in _PROCUREMENT_SHARES if c in carried.columns]
-    if shares and carry_forward_years > 0:
-        carried[shares] = carried[shares].groupby(level=0).ffill(limit=int(carry_forward_years))
+    if shares and carry_forward_years > 0 and len(w):
+        # carry forward in fiscal years (not rows: a 2018 figure never reaches 2024 across missing years), in
+        # year order whatever the row order of the input (never backwards in time)
+        years = np.asarray(w.index.get_level_values(1), dtype="float64")
+        codes = pd.factorize(w.index.get_level_values(0))[0]
+        perm = np.lexsort((years, codes))
+        inverse = np.empty_like(perm)
+        inverse[perm] = np.arange(len(perm))
+        yrs = pd.Series(years[perm])
+        grp = codes[perm]
+        for c in shares:
+            v = pd.Series(carried[c].to_numpy(dtype="float64")[perm])
+            src_year = yrs.where(v.notna()).groupby(grp).ffill()
+            filled = v.groupby(grp).ffill().where(yrs - src_year <= int(carry_forward_years))
+            carried[c] = filled.to_numpy()[inverse]
     out["procurement_quality"] = procurement_quality(carried, ladder)
     out["renewable_share"] = _col(w, "renewable_share_pct")
     lb = _col(w, "scope2_location_tco2e").where(lambda s: s > 0)

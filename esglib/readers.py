@@ -212,13 +212,17 @@ def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> Table:
             sheet = next((s for s in names if s.lower() in {"disclosures", "holdings"}), names[0])
         elif sheet not in names:
             raise _fail(path, f"workbook has no sheet named {sheet!r} (sheets: {', '.join(names)})")
-        df = xls.parse(sheet, dtype=str, keep_default_na=False, header=0)
+        df = pd.read_excel(xls, sheet_name=sheet, dtype=str, keep_default_na=False, header=0)
     except DataValidationError:
         raise
     except DefusedXmlException as exc:
         raise _fail(path, f"refused: the workbook contains unsafe XML ({type(exc).__name__}: entities or external "
                           "references are not allowed)") from None
     except (KeyError, ValueError, TypeError, OSError, zipfile.BadZipFile, IndexError, AttributeError) as exc:
+        cause = exc.__cause__ or exc.__context__  # openpyxl wraps defusedxml's refusal in a ValueError
+        if isinstance(cause, DefusedXmlException):
+            raise _fail(path, f"refused: the workbook contains unsafe XML ({type(cause).__name__}: entities or "
+                              "external references are not allowed)") from None
         raise _fail(path, f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
     except Exception as exc:  # lxml/ElementTree parse errors and other malformed-XML failures
         raise _fail(path, f"not a readable .xlsx workbook ({type(exc).__name__})") from None

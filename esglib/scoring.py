@@ -137,6 +137,10 @@ class ScoreConfig:
         if sum(full.values()) <= 0:
             raise ConfigError(f"`pillar_weights` must not all be zero, got {pw}")
         object.__setattr__(self, "pillar_weights", full)
+        unknown_mw = set(self.metric_weights) - set(FOOTPRINT_PILLARS)
+        if unknown_mw:
+            raise ConfigError(f"`metric_weights` has unknown pillar(s) {sorted(unknown_mw)}; KPI pillars are "
+                              f"{FOOTPRINT_PILLARS}")
         mw = {p: dict(self.metric_weights.get(p, {})) for p in FOOTPRINT_PILLARS}
         for p, weights in mw.items():
             for k, v in weights.items():
@@ -295,6 +299,24 @@ def _normalise(values: pd.Series, groups: pd.Series, higher_is_better: bool, cfg
     return out.where(has), group_used
 
 
+def _normalise_percentile(values: pd.DataFrame, groups: pd.Series, cfg: ScoreConfig
+                          ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`_normalise` (percentile) for every KPI column at once: same numbers, one grouping per step."""
+    sign = np.array([1.0 if KPI_SPECS[c].higher_is_better else -1.0 for c in values.columns])
+    good = values.astype("float64") * sign  # (exact: multiplying by -1 only flips the sign)
+    has = good.notna()
+    n_peer = has.groupby(groups).transform("sum")
+    use_peer = (n_peer >= cfg.min_peer_size) if cfg.peer_relative else pd.DataFrame(
+        False, index=values.index, columns=values.columns)
+    s_uni = (good.rank(method="average") - 0.5) / has.sum() * 100
+    s_peer = (good.groupby(groups).rank(method="average") - 0.5) / n_peer * 100
+    out = s_peer.where(use_peer, s_uni).where(has)
+    g = np.asarray(groups.to_numpy(dtype=object))[:, None]
+    used = np.where(use_peer.to_numpy(dtype=bool), g, "universe")
+    group_used = pd.DataFrame(used, index=values.index, columns=values.columns, dtype=object).where(has)
+    return out, group_used
+
+
 def aggregate(pillars: pd.DataFrame, cfg: ScoreConfig) -> pd.Series:
     """Composite (0-100) from a frame of pillar scores (rows = companies, columns = :data:`PILLARS`)."""
     w = cfg.weights
@@ -305,18 +327,26 @@ def aggregate(pillars: pd.DataFrame, cfg: ScoreConfig) -> pd.Series:
     return np.exp((logs * w).sum(axis=1, min_count=1))
 
 
-def _latest_values(kpis: pd.DataFrame, ref_year: pd.Series, cfg: ScoreConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _latest_values(kpis: pd.DataFrame, ref_year: pd.Series, cfg: ScoreConfig, factorized=None
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per ticker and KPI: latest value in [ref - carry, ref] and the fiscal year it comes from."""
     cols = list(KPI_SPECS)
-    k = kpis.loc[:, ["ticker", "fiscal_year", *cols]]
-    ref = k["ticker"].map(ref_year)
-    keep = (k["fiscal_year"] <= ref) & (k["fiscal_year"] >= ref - cfg.carry_forward_years)
-    k = k.loc[keep.to_numpy()].sort_values(["ticker", "fiscal_year"], kind="stable")
-    vals = k[cols]
-    years = pd.DataFrame(np.where(vals.notna().to_numpy(), k["fiscal_year"].to_numpy()[:, None], np.nan),
-                         index=k.index, columns=cols)
-    g_vals = vals.groupby(k["ticker"].to_numpy(), sort=False).last()
-    g_years = years.groupby(k["ticker"].to_numpy(), sort=False).last()
+    # integer codes of the tickers: grouping on them is much faster than on text
+    codes, uniques = factorized if factorized is not None else pd.factorize(kpis["ticker"])
+    ref_u = ref_year.reindex(uniques).to_numpy(dtype="float64")
+    ref = np.where(codes >= 0, ref_u[codes], np.nan) if len(uniques) else np.full(len(codes), np.nan)
+    fy = kpis["fiscal_year"].to_numpy(dtype="float64")
+    keep = np.flatnonzero((fy <= ref) & (fy >= ref - cfg.carry_forward_years))
+    order = keep[np.lexsort((fy[keep], codes[keep]))]  # by ticker, then year; stable
+    vals = kpis[cols].iloc[order]
+    vals.index = pd.RangeIndex(len(order))
+    present = vals.notna().to_numpy()
+    years = pd.DataFrame(np.where(present, fy[order][:, None], np.nan), columns=cols)
+    grp = codes[order]
+    g_vals = vals.groupby(grp, sort=False).last()
+    g_years = years.groupby(grp, sort=False).last()
+    g_vals.index = uniques[g_vals.index.to_numpy()]
+    g_years.index = g_vals.index
     return g_vals, g_years
 
 
@@ -360,25 +390,34 @@ def _detail(disclosures: pd.DataFrame | None, companies: pd.DataFrame | None, co
     tickers = uni.index
     # reference year per ticker
     non_target = selected[~selected["metric"].astype(str).str.startswith("target_")] if len(selected) else selected
+    factorized = None
     if len(selected):  # latest year with a (non-target) disclosed figure
         latest = non_target.groupby("ticker")["fiscal_year"].max()
     else:
-        any_kpi = kpis[list(KPI_SPECS)].notna().any(axis=1)
-        latest = kpis.loc[any_kpi].groupby("ticker")["fiscal_year"].max()
+        factorized = pd.factorize(kpis["ticker"])
+        codes, uniques = factorized
+        # (a missing ticker has code -1 and no group, as with groupby("ticker"))
+        any_kpi = kpis[list(KPI_SPECS)].notna().any(axis=1).to_numpy() & (codes >= 0)
+        fy = kpis["fiscal_year"].to_numpy()[any_kpi]
+        latest = pd.Series(fy).groupby(codes[any_kpi]).max()
+        latest.index = uniques[latest.index.to_numpy()]
     if year is None:
         ref = latest.reindex(tickers)
     else:
         ref = pd.Series(float(year), index=tickers)
-    values, years = _latest_values(kpis, ref, cfg)
+    values, years = _latest_values(kpis, ref, cfg, factorized)
     values = values.reindex(tickers)
     years = years.reindex(tickers)
     groups = uni["peer_group"]
-    kpi_scores = pd.DataFrame(index=tickers, columns=list(KPI_SPECS), dtype="float64")
-    group_used = pd.DataFrame(index=tickers, columns=list(KPI_SPECS), dtype=object)
-    for name, spec in KPI_SPECS.items():
-        s, g = _normalise(values[name], groups, spec.higher_is_better, cfg)
-        kpi_scores[name] = s
-        group_used[name] = g.where(values[name].notna())
+    if cfg.normalisation == "percentile":
+        kpi_scores, group_used = _normalise_percentile(values[list(KPI_SPECS)], groups, cfg)
+    else:
+        kpi_scores = pd.DataFrame(index=tickers, columns=list(KPI_SPECS), dtype="float64")
+        group_used = pd.DataFrame(index=tickers, columns=list(KPI_SPECS), dtype=object)
+        for name, spec in KPI_SPECS.items():
+            s, g = _normalise(values[name], groups, spec.higher_is_better, cfg)
+            kpi_scores[name] = s
+            group_used[name] = g.where(values[name].notna())
     filled = kpi_scores.fillna(cfg.missing_score)
     out = pd.DataFrame(index=tickers)
     out["company"] = uni["company"]
@@ -426,11 +465,12 @@ def _detail(disclosures: pd.DataFrame | None, companies: pd.DataFrame | None, co
 
 
 def _flags(values, years, ref, selected, pillar_has, withheld, cfg, tickers) -> pd.Series:
-    flags: dict[str, list[str]] = {t: [] for t in tickers}
+    masks: list[tuple[np.ndarray, str]] = []
 
     def add(mask: pd.Series, text: str) -> None:
-        for t in mask.index[mask.fillna(False).to_numpy(dtype=bool)]:
-            flags[t].append(text)
+        if not mask.index.equals(tickers):
+            mask = mask.reindex(tickers)
+        masks.append((mask.fillna(False).to_numpy(dtype=bool), text))
 
     add(values["certificate_reliance"] >= cfg.certificate_reliance_flag, "certificate_reliance")
     if len(selected):
@@ -456,10 +496,20 @@ def _flags(values, years, ref, selected, pillar_has, withheld, cfg, tickers) -> 
         add(restated.reindex(tickers) > 0, "figure_choice_among_editions")
     for p in FOOTPRINT_PILLARS:
         add(~pillar_has[p], f"no_{p}_disclosure")
-    stale = (years.lt(ref.to_numpy()[:, None]) & values.notna()).any(axis=1)
+    with np.errstate(invalid="ignore"):  # NaN reference years (no figures at all) compare as False
+        stale = (years.lt(ref.to_numpy()[:, None]) & values.notna()).any(axis=1)
     add(stale, "stale_figures_carried_forward")
     add(withheld, f"composite_withheld_coverage_below_{cfg.min_coverage:g}")
-    return pd.Series({t: "; ".join(f) for t, f in flags.items()}, dtype=object).reindex(tickers)
+    # join the flags of each ticker with "; " in the order above, without a Python loop over tickers
+    text = np.full(len(tickers), "", dtype=object)
+    for mask, flag in masks:
+        if not mask.any():
+            continue
+        first = mask & (text == "")
+        later = mask & ~first
+        text[first] = flag
+        text[later] = text[later] + ("; " + flag)
+    return pd.Series(text, index=tickers, dtype=object)
 
 
 # ------------------------------------------------------------------------------------------------ public API
@@ -634,22 +684,11 @@ def sensitivity(scores: pd.DataFrame | None = None, n: int = 10_000, concentrati
     W = np.zeros((int(n), len(PILLARS)))
     W[:, active] = rng.dirichlet(concentration * w0[active] / w0[active].sum(), size=int(n))
     X = np.log(np.clip(P, cfg.geometric_floor, None)) if cfg.aggregation == "geometric" else P
+    X = np.nan_to_num(X, nan=0.0)  # a pillar without KPIs (NaN) is skipped, as in `aggregate`
     lo_q, hi_q = quantiles
-    ranks_lo = np.empty(m)
-    ranks_med = np.empty(m)
-    ranks_hi = np.empty(m)
-    comp_lo = np.empty(m)
-    comp_hi = np.empty(m)
-    C = (W.astype("float32") @ X.T.astype("float32"))  # n x m
-    if cfg.aggregation == "geometric":
-        C = np.exp(C)
-    order = np.argsort(-C, axis=1, kind="quicksort")
-    R = np.empty_like(order, dtype=np.int32)
-    np.put_along_axis(R, order, np.arange(1, m + 1, dtype=np.int32)[None, :].repeat(C.shape[0], 0), axis=1)
-    qs = np.quantile(R, [lo_q, 0.5, hi_q], axis=0, method="lower")
-    ranks_lo[:], ranks_med[:], ranks_hi[:] = qs
-    cq = np.quantile(C, [lo_q, hi_q], axis=0)
-    comp_lo[:], comp_hi[:] = cq
+    geometric = cfg.aggregation == "geometric"
+    ranks_lo, ranks_med, ranks_hi = _rank_quantiles(_draw_composites(W, X, geometric), (lo_q, 0.5, hi_q))
+    comp_lo, comp_hi = _column_quantiles(_draw_composites(W, X, geometric, transposed=True), (lo_q, hi_q))
     base_rank = rated["composite"].rank(ascending=False, method="min").to_numpy()
     out = pd.DataFrame({"rank": base_rank.astype(int), "rank_low": ranks_lo.astype(int),
                         "rank_median": ranks_med.astype(int), "rank_high": ranks_hi.astype(int),
@@ -657,3 +696,103 @@ def sensitivity(scores: pd.DataFrame | None = None, n: int = 10_000, concentrati
     out["rank_range"] = out["rank_high"] - out["rank_low"]
     out.attrs.update({"n": int(n), "concentration": concentration, "quantiles": quantiles})
     return out.sort_values("rank", kind="stable")
+
+
+# ------------------------------------------------------------------------------------------------ sensitivity internals
+_DRAW_CHUNK = 2048
+#: Most companies whose (company, rank) codes fit 32 bits: m * (m + 1) < 2**32.
+_MAX_PACKED_COMPANIES = 65_535
+
+
+def _draw_composites(W: np.ndarray, X: np.ndarray, geometric: bool, transposed: bool = False) -> np.ndarray:
+    """Composite of every company under every weight draw, float32: draws x companies (or transposed)."""
+    C = (X.astype("float32") @ W.T.astype("float32")) if transposed else (W.astype("float32") @ X.T.astype("float32"))
+    if geometric:
+        C = np.exp(C)
+    C += np.float32(0.0)  # -0.0 -> +0.0: equal values must get equal sort keys
+    return C
+
+
+def _descending_keys(c: np.ndarray, out: np.ndarray) -> None:
+    """Write uint32 keys whose ascending order is the descending order of the float32 values ``c``."""
+    u = c.view(np.uint32)
+    if c.size and c.min() >= 0:  # the usual case: non-negative floats sort like their bit patterns
+        np.invert(u, out=out)
+        return
+    negative = (u >> np.uint32(31)).astype(bool)
+    np.invert(np.where(negative, ~u, u | np.uint32(0x80000000)), out=out)
+
+
+def _rank_quantiles(C: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
+    """Per column of ``C`` (n draws x m companies): quantiles (method "lower") of its rank over the draws.
+
+    Rank 1 is the highest composite; equal composites share the best rank (``method="min"``, like the base rank
+    of :func:`score`). Each draw is ranked by sorting packed 64-bit (value, company) keys, several times faster
+    than ``argsort``; then (company, rank) codes are sorted once, which puts each company's n ranks in order.
+    """
+    n, m = C.shape
+    ks = np.floor((n - 1) * np.asarray(qs, dtype="float64")).astype(np.intp)  # numpy's "lower" order statistic
+    if m == 0:
+        return [np.zeros(0, dtype=np.int64) for _ in ks]
+    if m > _MAX_PACKED_COMPANIES:  # (company, rank) codes no longer fit 32 bits: plain argsort
+        order = np.argsort(-C.astype("float64"), axis=1, kind="stable")
+        srt = np.take_along_axis(C, order, axis=1)
+        rank = np.where(np.diff(srt, axis=1, prepend=np.nan) != 0, np.arange(1, m + 1), 0)
+        np.maximum.accumulate(rank, axis=1, out=rank)
+        R = np.empty_like(rank)
+        np.put_along_axis(R, order, rank, axis=1)
+        R.sort(axis=0)
+        return [R[k] for k in ks]
+    stride = np.uint32(m + 1)
+    base = np.arange(m, dtype=np.uint32) * stride  # company j's codes are j*(m+1) + rank
+    pos = np.arange(1, m + 1, dtype=np.uint32)
+    codes = np.empty((n, m), dtype=np.uint32)
+    keys = np.empty((min(_DRAW_CHUNK, n), m), dtype=np.uint64)
+    for s in range(0, n, _DRAW_CHUNK):
+        c = C[s:s + _DRAW_CHUNK]
+        k = keys[:len(c)]
+        halves = k.view(np.uint32).reshape(len(c), m, 2)  # little-endian: [..., 0] low word, [..., 1] high word
+        if np.little_endian:
+            _descending_keys(c, halves[..., 1])
+            halves[..., 0] = base
+        else:  # pragma: no cover - big-endian machines
+            _descending_keys(c, halves[..., 0])
+            halves[..., 1] = base
+        k.sort(axis=1)
+        lo, hi = (halves[..., 0], halves[..., 1]) if np.little_endian else (halves[..., 1], halves[..., 0])
+        out = codes[s:s + _DRAW_CHUNK]
+        np.add(lo, pos, out=out)
+        tie = hi[:, 1:] == hi[:, :-1]  # same composite as the company ranked just above
+        rows = np.flatnonzero(tie.any(axis=1))
+        if len(rows):
+            rank = np.broadcast_to(pos, (len(rows), m)).copy()
+            rank[:, 1:][tie[rows]] = 0
+            np.maximum.accumulate(rank, axis=1, out=rank)
+            out[rows] = lo[rows] + rank
+    flat = codes.ravel()
+    flat.sort()  # company-major: company j's n codes are flat[j*n:(j+1)*n], in rank order
+    per_company = flat.reshape(m, n)
+    return [(per_company[:, k] - base).astype(np.int64) for k in ks]
+
+
+def _column_quantiles(CT: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
+    """``np.quantile(CT, q, axis=1)`` (linear method) per q, for companies x draws ``CT``, via one sort."""
+    n = CT.shape[1]
+    srt = np.sort(CT, axis=1)
+    out = []
+    for q in qs:  # numpy's linear interpolation, step by step, so that results are identical
+        virtual = (n - 1) * np.float64(q)
+        prev = int(np.floor(virtual))
+        nxt = prev + 1
+        if virtual >= n - 1:
+            prev = nxt = n - 1
+        elif virtual < 0:
+            prev = nxt = 0
+        gamma = virtual - np.float64(prev)
+        a, b = srt[:, prev], srt[:, nxt]
+        diff = b - a
+        res = np.add(a, diff * gamma)
+        if gamma >= 0.5:
+            res = np.subtract(b, diff * (1 - gamma), dtype=res.dtype)
+        out.append(res)
+    return out

@@ -51,6 +51,15 @@ CANONICAL_UNIT: dict[str, str] = {
 }
 
 _SPACES = re.compile(r"\s+")
+#: "Mt CO2e" is SI megatonnes only as written with a capital M and a lower-case t; "MT CO2e" / "mt CO2e" /
+#: "mtCO2e" are how many (US) reports write *metric tons*. Those spellings are refused as ambiguous, never guessed.
+_MEGATONNE = re.compile(r"^\s*Mt\s*CO[2\u2082](-?e)?\s*$")
+_AMBIGUOUS_MT = {"mt co2e", "mtco2e", "mt co2", "mtco2"}
+
+
+def _ambiguous(unit: str) -> bool:
+    """True for spellings of "mt CO2e" that could mean metric tons or megatonnes (anything but SI "Mt")."""
+    return normalise_unit_name(unit) in _AMBIGUOUS_MT and not _MEGATONNE.match(str(unit))
 
 
 def normalise_unit_name(unit: str) -> str:
@@ -61,6 +70,10 @@ def normalise_unit_name(unit: str) -> str:
 
 def family_of(unit: str) -> str | None:
     """Return the family a unit spelling belongs to, or None if esglib does not know it."""
+    if _ambiguous(unit):
+        return None
+    if _MEGATONNE.match(str(unit)):
+        return "emissions"
     u = normalise_unit_name(unit)
     for fam, table in UNIT_FAMILIES.items():
         if u in table:
@@ -69,7 +82,15 @@ def family_of(unit: str) -> str | None:
 
 
 def factor_to_canonical(unit: str, family: str) -> float | None:
-    """Factor turning a value in ``unit`` into the canonical unit of ``family`` (None if it does not fit)."""
+    """Factor turning a value in ``unit`` into the canonical unit of ``family`` (None if it does not fit).
+
+    ``Mt CO2e`` (SI: megatonnes) is accepted only in that spelling; ``MT CO2e``, ``mt CO2e`` and ``mtCO2e`` are
+    ambiguous (often metric tons) and do not fit any family.
+    """
+    if _ambiguous(unit):
+        return None
+    if family == "emissions" and _MEGATONNE.match(str(unit)):
+        return 1e6
     return UNIT_FAMILIES[family].get(normalise_unit_name(unit))
 
 
@@ -84,5 +105,8 @@ def convert(value: float, unit: str, family: str) -> float:
     f = factor_to_canonical(unit, family)
     if f is None:
         known = ", ".join(UNIT_FAMILIES[family])
+        if _ambiguous(unit):
+            raise ValueError(f"unit {unit!r} is ambiguous (metric tons or megatonnes?): write 'tCO2e' or "
+                             f"'Mt CO2e' / 'million tCO2e' (accepted: {known})")
         raise ValueError(f"unit {unit!r} is not a {family} unit (accepted: {known})")
     return value * f
