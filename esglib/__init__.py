@@ -37,6 +37,7 @@ _EXPORTS: dict[str, str] = {
     "ScoreConfig": "esglib.scoring",
     "score": "esglib.scoring",
     "explain": "esglib.scoring",
+    "explain_many": "esglib.scoring",
     "sensitivity": "esglib.scoring",
     "score_to_band": "esglib.scoring",
     # market data (issue 3)
@@ -71,13 +72,24 @@ _EXPORTS: dict[str, str] = {
     # excel (issue 5)
     "write_scorecard": "esglib.export",
     "write_template": "esglib.export",
+    # scenarios (issue 6)
+    "carbon_price_shock": "esglib.scenarios",
+    "electricity_growth": "esglib.scenarios",
+    "water_stress": "esglib.scenarios",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 
+#: submodules reachable as attributes (``esglib.scenarios``) without importing them eagerly
+_SUBMODULES = {"units", "schema", "readers", "data", "metrics", "scoring", "portfolio", "optimise", "backtest",
+               "market", "stats", "plots", "export", "scenarios", "primer", "demo"}
+
+
 def __getattr__(name: str) -> Any:
     """Import public names on first use (PEP 562)."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f"esglib.{name}")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'esglib' has no attribute {name!r}")

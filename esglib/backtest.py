@@ -541,12 +541,22 @@ def run_backtest(prices: pd.DataFrame, weights: WeightsSource, *,
 
 # ------------------------------------------------------------------------------------------------ ESG layer
 def point_in_time_scores(dates: Iterable, disclosures: pd.DataFrame | None = None,
-                         companies: pd.DataFrame | None = None, config=None) -> dict[pd.Timestamp, pd.DataFrame]:
+                         companies: pd.DataFrame | None = None, config=None, cache: dict | None = None
+                         ) -> dict[pd.Timestamp, pd.DataFrame]:
     """Scores as they could have been computed on each date (no look-ahead), cached per information set.
 
     For each date the usable figures are those of :func:`esglib.data.available_as_of` (fiscal-year end +
     ``config.publication_lag_days``; restatements from 30 June of their edition year). Dates that see exactly
     the same figures share one call to ``esglib.scoring.score(..., as_of=date)``.
+
+    Parameters
+    ----------
+    dates : iterable of date-like
+    disclosures, companies, config
+        Inputs of :func:`esglib.scoring.score`.
+    cache : dict, optional
+        A dict to reuse across calls with the *same* disclosures, companies and config (e.g. several strategies
+        backtested on one data set): scores already computed for an information set are not recomputed.
 
     Returns
     -------
@@ -562,7 +572,7 @@ def point_in_time_scores(dates: Iterable, disclosures: pd.DataFrame | None = Non
         companies = load_companies()
     if disclosures is None:
         disclosures = load_disclosures(companies=companies)
-    cache: dict[tuple, pd.DataFrame] = {}
+    cache = {} if cache is None else cache
     out: dict[pd.Timestamp, pd.DataFrame] = {}
     for d in pd.DatetimeIndex(list(dates)):
         key = tuple(available_as_of(disclosures, companies, d, cfg.publication_lag_days).index)
@@ -676,7 +686,7 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
                  benchmark: str = "SPY", start=None, end=None, rebalance: str = "M", cost_bps: float = 10.0,
                  prices: pd.DataFrame | None = None, source: str = "snapshot", disclosures: pd.DataFrame | None = None,
                  companies: pd.DataFrame | None = None, config=None, risk_free: float = 0.0,
-                 **strategy_kwargs) -> BacktestResult:
+                 scores_cache: dict | None = None, **strategy_kwargs) -> BacktestResult:
     """Backtest an ESG screen on the universe (or on given holdings) point in time.
 
     Parameters
@@ -705,6 +715,9 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
         Inputs of :func:`esglib.scoring.score` (defaults: bundled data, ``ScoreConfig()``).
     risk_free : float
         Annual risk-free rate for Sharpe and Sortino.
+    scores_cache : dict, optional
+        Shared cache for :func:`point_in_time_scores` when several strategies are backtested on the same
+        disclosures, companies and config (pass the same empty dict to each call).
 
     Returns
     -------
@@ -778,7 +791,7 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
         return pd.Series(1.0 / len(live), index=live)
 
     dates = rebalance_dates(idx, rebalance, start, end)
-    panel = point_in_time_scores(dates, disclosures, companies, cfg)
+    panel = point_in_time_scores(dates, disclosures, companies, cfg, cache=scores_cache)
     fallbacks: list = []
     fn = strategy_weights(strategy, base, panel.__getitem__, prices=px_all, fallbacks=fallbacks,
                           **strategy_kwargs)

@@ -45,10 +45,11 @@ def run(out: Path, scores, disclosures, companies, cfg, quick: bool, step: Calla
     rets: dict[str, pd.Series] = {}
     metrics: dict[str, pd.DataFrame] = {}
     bench = None
+    shared: dict = {}  # point-in-time scores computed once, shared by every strategy
     for strat in strategies:
         step(f"point-in-time backtest: {strat} on the universe vs SPY, quarterly, 10 bps costs")
         res = esg_backtest(strat, benchmark="SPY", rebalance="Q", cost_bps=10.0, disclosures=disclosures,
-                           companies=companies, config=cfg)
+                           companies=companies, config=cfg, scores_cache=shared)
         rets[strat] = res.returns
         bench = res.benchmark_returns
         metrics[strat] = res.metrics

@@ -1036,18 +1036,20 @@ def write_scorecard(path: str | os.PathLike[str], scores: pd.DataFrame | None = 
 
 def _explain_all(rows: pd.DataFrame, inp: _Inputs) -> tuple[dict[str, pd.DataFrame | None], dict[str, str]]:
     """:func:`esglib.explain` for every row that can be explained (needs the disclosures)."""
-    from esglib.scoring import explain
+    from esglib.scoring import explain_many
 
     out: dict[str, pd.DataFrame | None] = {}
     notes: dict[str, str] = {}
     if inp.disclosures is None:
         return out, {t: "metric table needs the disclosures (pass disclosures= to write_scorecard)" for t in rows.index}
     scored = set(inp.scores.index)
+    wanted = [t for t in rows.index if t in scored]
+    explained = explain_many(wanted, inp.disclosures, inp.config, inp.year, companies=inp.companies) if wanted else {}
     for t in rows.index:
         if t not in scored:
             notes[t] = "not in the scored universe: no metric table"
             continue
-        out[t] = explain(t, inp.disclosures, inp.config, inp.year, companies=inp.companies)
+        out[t] = explained[t]
     return out, notes
 
 

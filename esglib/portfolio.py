@@ -148,6 +148,8 @@ def _latest_prices(tickers: list[str], source: str = "snapshot") -> pd.Series:
     for t in tickers:
         if t in px.columns and px[t].notna().any():
             out[t] = float(px[t].dropna().iloc[-1])
+    out.attrs["as_of"] = px.attrs.get("as_of")
+    out.attrs["source"] = px.attrs.get("source")
     return out
 
 
@@ -286,6 +288,7 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
 
     # shares -> market value via prices
     price = pd.Series(np.nan, index=rec.index, dtype="float64")
+    prices_as_of = None
     if amount == "shares":
         sec = ~rec["is_cash"]
         tickers = sorted(set(rec.loc[sec, "ticker"]))
@@ -297,6 +300,7 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
             ytick = {t: str(uni.at[t, "yahoo_ticker"]) if t in uni.index else t for t in tickers}
             latest = _latest_prices(sorted(set(ytick.values())), price_source) if tickers else pd.Series(dtype=float)
             px = pd.Series({t: latest.get(y, np.nan) for t, y in ytick.items()}, dtype="float64")
+            prices_as_of = latest.attrs.get("as_of")
         px = px.rename(index=lambda t: str(t).upper())
         price[sec] = rec.loc[sec, "ticker"].map(px).astype("float64")
         price[~sec] = 1.0  # a cash line's "quantity" is its amount
@@ -351,7 +355,10 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
         warnings.warn(f"{table.file}: {len(not_cov)} holding(s) not covered by the esglib universe (kept, "
                       "unscored): " + ", ".join(f"{t} ({w:.1%})" for t, w in not_cov["weight"].items()),
                       UserWarning, stacklevel=2)
-    out.attrs.update({"file": table.file, "basis": amount,
+    if amount == "shares" and prices_as_of:
+        warnings.warn(f"{table.file}: shares valued at the latest close as of {prices_as_of} "
+                      f"({price_source} prices)", UserWarning, stacklevel=2)
+    out.attrs.update({"file": table.file, "basis": amount, "prices_as_of": prices_as_of,
                       "not_covered": {t: float(w) for t, w in not_cov["weight"].items()},
                       "total_value": float(out["market_value"].sum()) if amount != "weight" else None})
     return out

@@ -37,6 +37,7 @@ __all__ = [
     "ScoreConfig",
     "score",
     "explain",
+    "explain_many",
     "sensitivity",
     "score_to_band",
     "parse_weights",
@@ -389,9 +390,12 @@ def _detail(disclosures: pd.DataFrame | None, companies: pd.DataFrame | None, co
             raise ConfigError(f"`kpis` lacks column(s) {missing}")
     tickers = uni.index
     # reference year per ticker
-    non_target = selected[~selected["metric"].astype(str).str.startswith("target_")] if len(selected) else selected
+    # the latest year with a footprint figure: targets and revenue alone do not make a reporting year
+    metric_str = selected["metric"].astype(str) if len(selected) else selected["metric"]
+    non_target = (selected[~metric_str.str.startswith("target_") & (metric_str != "revenue_usd_m")]
+                  if len(selected) else selected)
     factorized = None
-    if len(selected):  # latest year with a (non-target) disclosed figure
+    if len(selected):  # latest year with a disclosed footprint figure
         latest = non_target.groupby("ticker")["fiscal_year"].max()
     else:
         factorized = pd.factorize(kpis["ticker"])
@@ -577,6 +581,32 @@ def explain(ticker: str, disclosures: pd.DataFrame | None = None, config: ScoreC
         If ``ticker`` is not in the universe.
     """
     det = _detail(disclosures, companies, config, year, as_of)
+    return _explain_one(det, ticker)
+
+
+def explain_many(tickers=None, disclosures: pd.DataFrame | None = None, config: ScoreConfig | None = None,
+                 year: int | None = None, *, companies: pd.DataFrame | None = None, as_of=None
+                 ) -> dict[str, pd.DataFrame]:
+    """:func:`explain` for many companies from one scoring pass (the scorecard's per-company sheets).
+
+    Parameters
+    ----------
+    tickers : iterable of str, optional
+        Tickers of the universe (default: all).
+    disclosures, config, year, companies, as_of
+        As for :func:`score`.
+
+    Returns
+    -------
+    dict
+        ``{ticker: explanation}``, each frame exactly as :func:`explain` returns it.
+    """
+    det = _detail(disclosures, companies, config, year, as_of)
+    wanted = list(det.scores.index) if tickers is None else [str(t).upper() for t in tickers]
+    return {t: _explain_one(det, t) for t in wanted}
+
+
+def _explain_one(det: _Detail, ticker: str) -> pd.DataFrame:
     t = str(ticker).upper()
     if t not in det.scores.index:
         raise ConfigError(f"`ticker` {ticker!r} is not in the universe ({len(det.scores)} companies)")

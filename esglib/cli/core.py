@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-__all__ = ["register", "format_scores"]
+__all__ = ["register", "format_scores", "add_data_args", "config_from_args"]
 
 
-def _add_data_args(p: argparse.ArgumentParser) -> None:
+def add_data_args(p: argparse.ArgumentParser) -> None:
+    """Add the shared data and scoring options (--disclosures, --companies, --year, --weights, ...)."""
     p.add_argument("--disclosures", metavar="PATH", help="disclosures CSV/XLSX (default: bundled data/disclosures.csv)")
     p.add_argument("--companies", metavar="PATH", help="company universe CSV/XLSX (default: bundled data/companies.csv)")
     p.add_argument("--year", type=int, metavar="Y", help="reference fiscal year (default: each company's latest)")
@@ -25,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("score", help="score every company (table on screen, or CSV with --out)",
                        description="Score every company in the universe on energy, water, procurement quality, "
                                    "circularity and disclosure, with a composite, rating, coverage and flags.")
-    _add_data_args(p)
+    add_data_args(p)
     p.add_argument("--out", metavar="PATH", help="write the scores as CSV (atomically) instead of printing a table")
     p.add_argument("--all", action="store_true", help="show every column (flags, indicative composite)")
     p.set_defaults(func=_cmd_score)
@@ -41,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Show, for one company, each metric's raw value, unit, year, source, peer "
                                    "percentile, weight and contribution; contributions add up to the composite.")
     p.add_argument("ticker", help="ticker, e.g. GOOGL")
-    _add_data_args(p)
+    add_data_args(p)
     p.add_argument("--out", metavar="PATH", help="write the explanation as CSV")
     p.set_defaults(func=_cmd_explain)
 
@@ -53,7 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_demo)
 
 
-def _config(args: argparse.Namespace):
+def config_from_args(args: argparse.Namespace):
+    """The :class:`~esglib.scoring.ScoreConfig` the options in ``args`` ask for."""
     from esglib.scoring import ScoreConfig, parse_weights
 
     cfg = ScoreConfig()
@@ -97,7 +99,7 @@ def format_scores(scores, all_columns: bool = False) -> str:
 def _cmd_score(args: argparse.Namespace) -> int:
     from esglib.scoring import score
 
-    cfg = _config(args)
+    cfg = config_from_args(args)
     companies, disclosures = _inputs(args)
     scores = score(disclosures, cfg, year=args.year, companies=companies)
     if args.out:
@@ -131,7 +133,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
     from esglib.scoring import explain
 
-    cfg = _config(args)
+    cfg = config_from_args(args)
     companies, disclosures = _inputs(args)
     ex = explain(args.ticker, disclosures, cfg, year=args.year, companies=companies)
     if args.out:

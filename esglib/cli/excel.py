@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from esglib.cli.core import add_data_args, config_from_args as _config
+
 __all__ = ["register"]
 
 
@@ -19,13 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="Example: esglib scorecard --weights energy=0.3,water=0.3 --out reports/scorecard.xlsx")
     p.add_argument("--out", metavar="PATH.xlsx", required=True, help="workbook to write (atomically)")
     p.add_argument("--holdings", metavar="PATH", help="holdings CSV/XLSX (esglib.load_holdings)")
-    p.add_argument("--disclosures", metavar="PATH", help="disclosures CSV/XLSX (default: bundled data)")
-    p.add_argument("--companies", metavar="PATH", help="company universe CSV/XLSX (default: bundled data)")
-    p.add_argument("--year", type=int, metavar="Y", help="reference fiscal year (default: each company's latest)")
-    p.add_argument("--weights", metavar="P=W,...",
-                   help="pillar weights, e.g. energy=0.3,water=0.2 (pillars not named keep the default 0.2)")
-    p.add_argument("--aggregation", choices=("arithmetic", "geometric"), help="pillar aggregation (default arithmetic)")
-    p.add_argument("--min-coverage", type=float, metavar="X", help="withhold the composite below this coverage 0..1")
+    add_data_args(p)
     sheets = p.add_mutually_exclusive_group()
     sheets.add_argument("--company-sheets", dest="company_sheets", action="store_true", default=None,
                         help="always write one sheet per company (default: only up to 60)")
@@ -41,18 +37,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "`esglib score --disclosures FILE.xlsx`.")
     p.add_argument("--out", metavar="PATH.xlsx", required=True, help="template to write (atomically)")
     p.set_defaults(func=_cmd_template)
-
-
-def _config(args: argparse.Namespace):
-    from esglib.scoring import ScoreConfig, parse_weights
-
-    cfg = parse_weights(args.weights) if args.weights else ScoreConfig()
-    changes = {}
-    if args.aggregation:
-        changes["aggregation"] = args.aggregation
-    if args.min_coverage is not None:
-        changes["min_coverage"] = args.min_coverage
-    return cfg.replace(**changes) if changes else cfg
 
 
 def _holdings(args: argparse.Namespace, scores, disclosures, companies):

@@ -526,8 +526,6 @@ def test_network_absent_through_the_cli_states_the_as_of(tmp_path, no_live_yahoo
     assert runs["ZZZZ"][0] == 2 and "ZZZZ" in runs["ZZZZ"][2]
 
 
-@pytest.mark.xfail(reason="bug (esglib/cli/portfolio.py): `screen` prices a shares column from the bundled "
-                          "snapshot but does not state the prices' as-of date", strict=False)
 def test_screen_with_shares_states_the_price_as_of(tmp_path, no_live_yahoo):
     pytest.importorskip("esglib.cli.portfolio", reason="esglib.cli.portfolio has not landed")
     from esglib.cli import main
