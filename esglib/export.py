@@ -38,6 +38,8 @@ from esglib.errors import ConfigError
 __all__ = [
     "write_scorecard",
     "write_template",
+    "sheet_preview",
+    "fill_template",
     "sheet_title",
     "safe_text",
     "PER_COMPANY_SHEETS_MAX",
@@ -1196,3 +1198,82 @@ def write_template(path: str | os.PathLike[str]) -> Path:
                            None, None, spec.description])
         book.save(tmp)
     return target
+
+
+# ------------------------------------------------------------------------------------------------ reading back
+def sheet_preview(path: str | os.PathLike[str], sheet: str, max_rows: int = 20, max_cols: int = 12) -> pd.DataFrame:
+    """The top-left cells of a worksheet as written: formulas as their text (``=SUMPRODUCT(...)``), not values.
+
+    pandas shows formula cells of a workbook written by esglib as empty, because no spreadsheet program has
+    calculated them yet; this preview shows what Excel will calculate.
+
+    Parameters
+    ----------
+    path : path-like
+        An ``.xlsx`` workbook.
+    sheet : str
+        Worksheet name.
+    max_rows, max_cols : int
+        Size of the preview.
+
+    Returns
+    -------
+    DataFrame
+        Rows numbered as in Excel (1 = first row), columns lettered as in Excel (A, B, ...).
+
+    Raises
+    ------
+    ConfigError
+        ``sheet`` is not in the workbook.
+    """
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    book = load_workbook(path, read_only=True)
+    try:
+        if sheet not in book.sheetnames:
+            raise ConfigError(f"`sheet` {sheet!r} is not in {Path(path).name} (sheets: {book.sheetnames})")
+        rows = list(book[sheet].iter_rows(min_row=1, max_row=max_rows, max_col=max_cols, values_only=True))
+    finally:
+        book.close()
+    width = max((len(r) for r in rows), default=0)
+    out = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows],
+                       columns=[get_column_letter(i + 1) for i in range(width)])
+    out.index = pd.RangeIndex(1, len(out) + 1, name="row")
+    return out.fillna("")
+
+
+def fill_template(template: str | os.PathLike[str], rows: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Fill a copy of the input template with disclosure rows, as an analyst typing them in would.
+
+    Parameters
+    ----------
+    template : path-like
+        A workbook written by :func:`esglib.export.write_template` (not modified).
+    rows : DataFrame
+        Rows with (a subset of) the template's columns (:data:`esglib.export.TEMPLATE_COLUMNS`); values are
+        written as they are (text stays text, so a mistyped ``"1,234"`` reaches validation as typed).
+    path : path-like
+        The filled workbook (written atomically).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    from openpyxl import load_workbook
+
+    from esglib._io import atomic_path
+
+    book = load_workbook(template)
+    sheet = book["Disclosures"]
+    header = [c.value for c in sheet[1]]
+    for i, rec in enumerate(rows.to_dict(orient="records"), start=2):
+        for j, column in enumerate(header, start=1):
+            value = rec.get(column)
+            if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+                continue
+            sheet.cell(row=i, column=j, value=value.item() if hasattr(value, "item") else value)
+    with atomic_path(path) as tmp:
+        book.save(tmp)
+    return Path(path)

@@ -498,3 +498,10 @@ def keep(obj, path: str | Path, dpi: int = 150) -> Path:
 __all__ += ["keep", "us_datacentre_electricity", "industry_pue", "us_datacentre_water", "google_cfe_regions",
             "google_cfe_spread", "variant_ranks", "rank_intervals", "screen_weights", "carbon_cost_curve",
             "emissions_paths", "water_exposure"]
+
+
+def show() -> None:
+    """Display the open figures (``plt.show()``), so callers outside this module never import matplotlib."""
+    plt, _ = _plt()
+    plt.show()
+__all__ += ["show"]

@@ -19,6 +19,8 @@ import pandas as pd
 from esglib._io import DATA_DIR
 from esglib.errors import ConfigError
 
+from esglib.export import fill_template, sheet_preview  # openpyxl lives only in esglib.export
+
 __all__ = [
     "NOTEBOOKS",
     "PRICES_AS_OF",
@@ -521,9 +523,7 @@ def screen_dashboard(holdings: pd.DataFrame, scores_for: Callable[[Any], pd.Data
         ax = plots.screen_weights(view["table"])
         if png is not None:
             plots.keep(ax, png)
-        import matplotlib.pyplot as plt
-
-        plt.show()
+        plots.show()
         return view
 
     return update
@@ -648,82 +648,3 @@ def universe_prices(companies: pd.DataFrame | None = None, source: str = "snapsh
     missing = [to_universe.get(t, t) for t in px.attrs.get("missing", [])]
     out.attrs = {"as_of": px.attrs.get("as_of"), "missing": missing}
     return out
-
-
-# ------------------------------------------------------------------------------------------------ notebook 05
-def sheet_preview(path: str | os.PathLike[str], sheet: str, max_rows: int = 20, max_cols: int = 12) -> pd.DataFrame:
-    """The top-left cells of a worksheet as written: formulas as their text (``=SUMPRODUCT(...)``), not values.
-
-    pandas shows formula cells of a workbook written by esglib as empty, because no spreadsheet program has
-    calculated them yet; this preview shows what Excel will calculate.
-
-    Parameters
-    ----------
-    path : path-like
-        An ``.xlsx`` workbook.
-    sheet : str
-        Worksheet name.
-    max_rows, max_cols : int
-        Size of the preview.
-
-    Returns
-    -------
-    DataFrame
-        Rows numbered as in Excel (1 = first row), columns lettered as in Excel (A, B, ...).
-
-    Raises
-    ------
-    ConfigError
-        ``sheet`` is not in the workbook.
-    """
-    from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
-
-    book = load_workbook(path, read_only=True)
-    try:
-        if sheet not in book.sheetnames:
-            raise ConfigError(f"`sheet` {sheet!r} is not in {Path(path).name} (sheets: {book.sheetnames})")
-        rows = list(book[sheet].iter_rows(min_row=1, max_row=max_rows, max_col=max_cols, values_only=True))
-    finally:
-        book.close()
-    width = max((len(r) for r in rows), default=0)
-    out = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows],
-                       columns=[get_column_letter(i + 1) for i in range(width)])
-    out.index = pd.RangeIndex(1, len(out) + 1, name="row")
-    return out.fillna("")
-
-
-def fill_template(template: str | os.PathLike[str], rows: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Fill a copy of the input template with disclosure rows, as an analyst typing them in would.
-
-    Parameters
-    ----------
-    template : path-like
-        A workbook written by :func:`esglib.export.write_template` (not modified).
-    rows : DataFrame
-        Rows with (a subset of) the template's columns (:data:`esglib.export.TEMPLATE_COLUMNS`); values are
-        written as they are (text stays text, so a mistyped ``"1,234"`` reaches validation as typed).
-    path : path-like
-        The filled workbook (written atomically).
-
-    Returns
-    -------
-    Path
-        ``path``.
-    """
-    from openpyxl import load_workbook
-
-    from esglib._io import atomic_path
-
-    book = load_workbook(template)
-    sheet = book["Disclosures"]
-    header = [c.value for c in sheet[1]]
-    for i, rec in enumerate(rows.to_dict(orient="records"), start=2):
-        for j, column in enumerate(header, start=1):
-            value = rec.get(column)
-            if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-                continue
-            sheet.cell(row=i, column=j, value=value.item() if hasattr(value, "item") else value)
-    with atomic_path(path) as tmp:
-        book.save(tmp)
-    return Path(path)
