@@ -41,6 +41,7 @@ __all__ = [
     "ledoit_wolf",
     "optimise",
     "tradeoff_curve",
+    "METHODS",
 ]
 
 
@@ -444,9 +445,36 @@ def _qp_interior_point(Q: np.ndarray, q: np.ndarray, G: np.ndarray, h: np.ndarra
     return w_all, it, msg
 
 
+#: Solvers accepted by :func:`optimise`.
+METHODS = ("cvxpy", "interior-point", "slsqp")
+
+
+def _solve_cvxpy(Q: np.ndarray, b: np.ndarray, G: np.ndarray, h: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                 maxiter: int) -> tuple[np.ndarray, int, str]:
+    """min (w-b)' Q (w-b) s.t. sum w = 1, G w >= h, lo <= w <= hi with cvxpy + Clarabel (cvxpy imported here)."""
+    import cvxpy as cp
+
+    n = len(b)
+    w = cp.Variable(n)
+    # Q = L L' (Q is a PSD covariance; a tiny ridge keeps the factorisation defined for singular Q)
+    ridge = 1e-12 * max(float(np.trace(Q)) / n, 1e-12)
+    L = np.linalg.cholesky(Q + ridge * np.eye(n))
+    problem = cp.Problem(cp.Minimize(cp.sum_squares(L.T @ (w - b))),
+                         [cp.sum(w) == 1, G @ w >= h, w >= lo, w <= hi])
+    try:
+        problem.solve(solver=cp.CLARABEL, max_iter=int(maxiter), tol_gap_abs=1e-12, tol_gap_rel=1e-12,
+                      tol_feas=1e-12)
+    except cp.error.SolverError as exc:
+        raise OptimisationError(f"the cvxpy/Clarabel solver failed: {exc}") from None
+    if w.value is None or problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+        raise OptimisationError(f"the cvxpy/Clarabel solver found no solution (status {problem.status})")
+    stats = problem.solver_stats
+    return np.asarray(w.value, dtype="float64"), int(getattr(stats, "num_iters", 0) or 0), str(problem.status)
+
+
 def optimise(benchmark: pd.Series, scores: pd.DataFrame | pd.Series, cov: pd.DataFrame, *, target: float,
              carbon_intensity: pd.Series | None = None, max_waci: float | None = None,
-             bounds: tuple = (0.0, 1.0), unrated: str = "zero", method: str = "interior-point",
+             bounds: tuple = (0.0, 1.0), unrated: str = "zero", method: str = "cvxpy",
              maxiter: int = 500, tol: float = 1e-6) -> OptimiseResult:
     """Minimise ex-ante tracking error to a benchmark subject to a composite target (and a WACI cap).
 
@@ -469,8 +497,10 @@ def optimise(benchmark: pd.Series, scores: pd.DataFrame | pd.Series, cov: pd.Dat
         Per-asset weight bounds: numbers or Series by ticker (missing = 0 and 1). Long only: lower >= 0.
     unrated : {"zero", "exclude", "ignore"}
         Treatment of assets without a composite (module docstring).
-    method : {"interior-point", "slsqp"}
-        ``interior-point`` (default): a primal-dual interior-point QP solver on the exact KKT system (analytic
+    method : {"cvxpy", "interior-point", "slsqp"}
+        ``cvxpy`` (default): the QP handed to cvxpy's Clarabel interior-point solver (a maintained conic solver;
+        about 0.1-0.3 s for 500 assets). ``interior-point``: esglib's own primal-dual QP solver on the exact KKT
+        system, kept as a dependency-free cross-check (analytic
         gradient and Hessian; about 0.1-0.5 s for 500 assets). ``slsqp``: :func:`scipy.optimize.minimize` with
         SLSQP and analytic gradients (same optimum; practical up to about 150 assets, since SLSQP's dense
         subproblem grows with the cube of the number of assets and bounds).
@@ -492,8 +522,8 @@ def optimise(benchmark: pd.Series, scores: pd.DataFrame | pd.Series, cov: pd.Dat
     ConfigError
         Bad arguments (unknown tickers, negative bounds, ...).
     """
-    if method not in ("interior-point", "slsqp"):
-        raise ConfigError(f"`method` must be 'interior-point' or 'slsqp', got {method!r}")
+    if method not in METHODS:
+        raise ConfigError(f"`method` must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
     if not np.isfinite(target):
         raise ConfigError(f"`target` must be a finite composite score 0-100, got {target!r}")
     if max_waci is not None and (carbon_intensity is None or not np.isfinite(max_waci) or max_waci < 0):
@@ -546,7 +576,9 @@ def optimise(benchmark: pd.Series, scores: pd.DataFrame | pd.Series, cov: pd.Dat
     scale_c = np.maximum(np.abs(G).max(axis=1), 1.0)
     Gs, Hs = G / scale_c[:, None], H / scale_c
     scale = 1.0 / max(float(np.trace(sigma)) / n, 1e-12)  # objective of order one for the solvers' tolerances
-    if method == "interior-point":
+    if method == "cvxpy":
+        w, nit, msg = _solve_cvxpy(scale * sigma, bv, Gs, Hs, lo, hi, maxiter)
+    elif method == "interior-point":
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # breakdowns are caught below
             w, nit, msg = _qp_interior_point(2 * scale * sigma, -2 * scale * (sigma @ bv), Gs, Hs, lo, hi,
                                              maxiter=maxiter)
