@@ -97,7 +97,7 @@ class TestOptimise:
         comp = pd.Series({"X": 80.0, "Y": 20.0})
         bench = pd.Series({"X": 0.5, "Y": 0.5})
         te = math.sqrt(0.04 / 36 + 0.09 / 36)
-        for method in ("interior-point", "slsqp"):
+        for method in ("cvxpy", "interior-point", "slsqp"):
             r = optimise(bench, comp, cov, target=60, method=method)
             assert r.weights["X"] == pytest.approx(2 / 3, abs=1e-7)
             assert r.tracking_error == pytest.approx(te, rel=1e-6)
@@ -154,6 +154,8 @@ class TestOptimise:
         assert_feasible(r, comp, ci, (0.0, cap), target, max_waci, unrated)
         r2 = optimise(bench, comp, cov, target=target, method="slsqp", **kw)
         assert r.tracking_error <= r2.tracking_error * (1 + 1e-4) + 1e-7
+        r3 = optimise(bench, comp, cov, target=target, method="interior-point", **kw)
+        assert r.tracking_error == pytest.approx(r3.tracking_error, rel=1e-4, abs=1e-7)
 
     def test_waci_cap_binds(self):
         bench, comp, cov, ci = synthetic_problem(20, 5)
