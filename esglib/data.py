@@ -218,6 +218,9 @@ def validate_disclosures(table: Table, companies: pd.DataFrame | None = None, ma
     problems: list[Problem] = []
     df["ticker"] = df["ticker"].str.upper()
     df["metric"] = df["metric"].str.strip()
+    # canonical metric names are lower-case; accept "PUE" or "Scope1_tCO2e" as typed by people
+    lowered = df["metric"].str.lower()
+    df["metric"] = df["metric"].where(~lowered.isin(list(METRICS)), lowered)
     # numbers: strict parse, every failure named
     df["value_raw"] = df["value"]
     df["fiscal_year_raw"] = df["fiscal_year"]
@@ -431,7 +434,8 @@ def available_as_of(disclosures: pd.DataFrame, companies: pd.DataFrame, as_of: s
 
     A figure for fiscal year Y is usable from fiscal-year end + ``lag_days``. Where a ``report_edition`` is
     given, a restated figure is usable only from 30 June of its edition year at the earliest (so a 2025 restatement
-    of a 2023 figure cannot be used in 2024). Targets are usable from the end of the year they were stated.
+    of a 2023 figure cannot be used in 2024). Targets follow the same rule as every other figure (usable
+    ``lag_days`` after the end of the fiscal year they were stated in), which never looks ahead.
 
     Returns
     -------

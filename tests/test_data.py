@@ -525,3 +525,14 @@ def test_load_macro_bad_value(tmp_path):
     assert (prob.row, prob.column, prob.value) == (3, "value", "about 945")
     p.write_text(p.read_text().replace("about 945", "945"), encoding="utf-8")
     assert load_macro(p)["region"].tolist() == ["World", "World"]
+
+
+def test_canonical_metric_names_are_case_insensitive(tmp_path, companies):
+    from esglib.data import load_disclosures
+
+    f = tmp_path / "d.csv"
+    f.write_text("ticker,fiscal_year,metric,value,unit,source_title\nGOOGL,2023,PUE,1.1,ratio,report\n"
+                 "GOOGL,2023,Scope1_tCO2e,5,kt CO2e,report\n", encoding="utf-8")
+    d = load_disclosures(f, companies)
+    assert list(d["metric"]) == ["pue", "scope1_tco2e"]
+    assert list(d["value"]) == [1.1, 5000.0]
