@@ -212,7 +212,13 @@ def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> Table:
             sheet = next((s for s in names if s.lower() in {"disclosures", "holdings"}), names[0])
         elif sheet not in names:
             raise _fail(path, f"workbook has no sheet named {sheet!r} (sheets: {', '.join(names)})")
-        df = pd.read_excel(xls, sheet_name=sheet, dtype=str, keep_default_na=False, header=0)
+        # header=None: take the header row by hand so a repeated column name is caught, not renamed "x.1"
+        raw_df = pd.read_excel(xls, sheet_name=sheet, dtype=str, keep_default_na=False, header=None)
+        if raw_df.empty:
+            raise _fail(path, f"sheet {sheet!r} is empty (expected a header row and at least one data row)")
+        names = ["" if v is None else str(v).strip() for v in raw_df.iloc[0]]
+        df = raw_df.iloc[1:].reset_index(drop=True)
+        df.columns = [n if n else f"unnamed: {i}" for i, n in enumerate(names)]
     except DataValidationError:
         raise
     except DefusedXmlException as exc:

@@ -305,3 +305,22 @@ def test_network_is_blocked_in_tests():
             s.connect_ex(("198.51.100.7", 443))
     finally:
         s.close()
+
+
+def test_xlsx_repeated_header_is_refused_not_renamed(tmp_path):
+    import openpyxl
+
+    from esglib.errors import DataValidationError
+    from esglib.readers import read_table
+
+    path = tmp_path / "dup.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Disclosures"
+    ws.append(["ticker", "fiscal_year", "metric", "value", "Value"])
+    ws.append(["GOOGL", 2023, "pue", 1.1, 2])
+    wb.save(path)
+    with pytest.raises(DataValidationError, match="duplicate column names") as info:
+        read_table(path)
+    assert info.value.problems[0].row == 1
+    assert info.value.problems[0].value == ["value"]
