@@ -415,6 +415,19 @@ class _Sim:
         return gross, net, turnover, costs
 
 
+def _targets(sim: _Sim, source: WeightsSource, dates: pd.DatetimeIndex, rows: np.ndarray, label: str,
+             dropped: list[str]) -> list[np.ndarray]:
+    """Target weight vectors of ``source`` on each rebalance date (names without a price go to ``dropped``)."""
+    keys = None if callable(source) else pd.DatetimeIndex(sorted(source))
+    out = []
+    for d, r in zip(dates, rows, strict=True):
+        w = _lookup(source, d, keys)
+        w = w[w.to_numpy() != 0]
+        w.index = w.index.astype(str)
+        out.append(sim.vector(w, r, f"{label} ({d.date()})", dropped))
+    return out
+
+
 def run_backtest(prices: pd.DataFrame, weights: WeightsSource, *,
                  benchmark: str | pd.Series | WeightsSource | None = None,
                  rebalance: str = "M", cost_bps: float = 10.0, start=None, end=None, risk_free: float = 0.0,
@@ -469,14 +482,8 @@ def run_backtest(prices: pd.DataFrame, weights: WeightsSource, *,
     end_row = prices.index.get_loc(window[-1])
     sim = _Sim(prices)
     rows = np.asarray([prices.index.get_loc(d) for d in dates])
-    keys = None if callable(weights) else pd.DatetimeIndex(sorted(weights))
     dropped: list[str] = []
-    targets = []
-    for d, r in zip(dates, rows, strict=True):
-        w = _lookup(weights, d, keys)
-        w = w[w.to_numpy() != 0]
-        w.index = w.index.astype(str)
-        targets.append(sim.vector(w, r, f"strategy ({d.date()})", dropped))
+    targets = _targets(sim, weights, dates, rows, "strategy", dropped)
     gross, net, turnover, costs = sim.run(rows, targets, cost_bps / 1e4, end_row)
     out_idx = prices.index[rows[0] + 1: end_row + 1]
     notes = []
@@ -498,14 +505,7 @@ def run_backtest(prices: pd.DataFrame, weights: WeightsSource, *,
     elif isinstance(benchmark, pd.Series):
         b_ret = benchmark.reindex(out_idx).astype("float64")
     else:
-        bkeys = None if callable(benchmark) else pd.DatetimeIndex(sorted(benchmark))
-        bt = []
-        bdrop: list[str] = []
-        for d, r in zip(dates, rows, strict=True):
-            w = _lookup(benchmark, d, bkeys)
-            w = w[w.to_numpy() != 0]
-            w.index = w.index.astype(str)
-            bt.append(sim.vector(w, r, f"benchmark ({d.date()})", bdrop))
+        bt = _targets(sim, benchmark, dates, rows, "benchmark", [])
         _, bnet, _, _ = sim.run(rows, bt, benchmark_cost_bps / 1e4, end_row)
         b_ret = pd.Series(bnet, index=out_idx)
         bench_w = pd.DataFrame(np.vstack(bt), index=dates, columns=sim.cols)

@@ -27,7 +27,6 @@ def run_demo(out_dir: str | Path | None = None, quick: bool = False, stream: Tex
     stream : text stream, optional
         Where progress is printed (default: stdout).
     """
-    import pandas as pd
 
     from esglib import plots
     from esglib._io import REPORTS_DIR, atomic_write_text
@@ -76,7 +75,6 @@ def run_demo(out_dir: str | Path | None = None, quick: bool = False, stream: Tex
     print("\nOutputs in " + str(out.resolve()) + ":", file=s)
     for name, path in written.items():
         print(f"  {name:<22} {Path(path).name}", file=s)
-    pd.set_option("display.width", 120)
     return written
 
 
