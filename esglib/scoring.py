@@ -259,7 +259,10 @@ def _coin_winsorise(v: pd.Series, max_points: int = 5) -> pd.Series:
 
 
 def _normalise(values: pd.Series, groups: pd.Series, higher_is_better: bool, cfg: ScoreConfig) -> tuple[pd.Series, pd.Series]:
-    """0-100 score of disclosed values (NaN where missing) and the comparison group used per company."""
+    """Min-max or z-score 0-100 score of one KPI (NaN where missing) and the comparison group used per company.
+
+    Percentile normalisation (the default) is done for every KPI at once by :func:`_normalise_percentile`.
+    """
     v = values.astype("float64")
     good = v if higher_is_better else -v
     has = good.notna()
@@ -269,17 +272,6 @@ def _normalise(values: pd.Series, groups: pd.Series, higher_is_better: bool, cfg
     else:
         use_peer = pd.Series(False, index=v.index)
     group_used = groups.where(use_peer, "universe")
-    if cfg.normalisation == "percentile":
-        # Hazen plotting position: (rank - 0.5) / n, average rank for ties -> strictly inside (0, 100)
-        r_uni = good.rank(method="average")
-        n_uni = has.sum()
-        s_uni = (r_uni - 0.5) / n_uni * 100
-        r_peer = good.groupby(groups).rank(method="average")
-        n_p = has.groupby(groups).transform("sum")
-        s_peer = (r_peer - 0.5) / n_p * 100
-        out = s_peer.where(use_peer, s_uni)
-        return out.where(has), group_used
-
     def scale(x: pd.Series) -> pd.Series:
         x = _coin_winsorise(x) if cfg.winsorise else x
         if cfg.normalisation == "minmax":
