@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from esglib.cli import main
-from esglib.export import TEMPLATE_COLUMNS
+from esglib.app.cli import main
+from esglib.outputs.excel import TEMPLATE_COLUMNS
 
 openpyxl = pytest.importorskip("openpyxl")
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""esglib.data: loading, validation (one test per rule, asserting the Problem fields), figure selection and
+"""esglib.inputs: loading, validation (one test per rule, asserting the Problem fields), figure selection and
 point-in-time availability."""
 
 from __future__ import annotations
@@ -9,20 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from esglib.data import (
-    DEFAULT_PUBLICATION_LAG_DAYS,
-    PEER_GROUPS,
-    available_as_of,
-    load_companies,
-    load_disclosures,
-    load_macro,
-    publication_dates,
-    select_figures,
-    validate_disclosures,
-)
+from esglib.inputs import DEFAULT_PUBLICATION_LAG_DAYS, PEER_GROUPS, available_as_of, load_companies, load_disclosures, load_macro, publication_dates, select_figures, validate_disclosures
 from esglib.errors import DataValidationError, EsglibError, Problem
-from esglib.readers import Table
-from esglib.schema import DISCLOSURE_COLUMNS, METRICS
+from esglib.inputs import Table
+from esglib.inputs import DISCLOSURE_COLUMNS, METRICS
 
 COLUMNS = ["ticker", "fiscal_year", "metric", "value", "unit", "basis", "scope_note", "data_quality", "source_title",
            "source_url", "report_edition"]
@@ -528,7 +518,7 @@ def test_load_macro_bad_value(tmp_path):
 
 
 def test_canonical_metric_names_are_case_insensitive(tmp_path, companies):
-    from esglib.data import load_disclosures
+    from esglib.inputs import load_disclosures
 
     f = tmp_path / "d.csv"
     f.write_text("ticker,fiscal_year,metric,value,unit,source_title\nGOOGL,2023,PUE,1.1,ratio,report\n"

@@ -9,7 +9,7 @@ import json
 import pandas as pd
 import pytest
 
-from esglib.cli import main
+from esglib.app.cli import main
 
 
 @pytest.fixture(scope="module")

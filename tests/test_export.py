@@ -1,4 +1,4 @@
-"""Tests of the Excel scorecard (esglib.export.write_scorecard).
+"""Tests of the Excel scorecard (esglib.outputs.excel.write_scorecard).
 
 Workbooks are read back with openpyxl cell by cell, and the live formulas (coverage, composite, rank, rating)
 are EVALUATED with the `formulas` package (an Excel formula engine) and compared with esglib's own numbers
@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from esglib._io import TMP_PREFIX
+from esglib.atomicio import TMP_PREFIX
 from esglib.errors import ConfigError
-from esglib.export import PER_COMPANY_SHEETS_MAX, safe_text, sheet_title, write_scorecard
+from esglib.outputs.excel import PER_COMPANY_SHEETS_MAX, safe_text, sheet_title, write_scorecard
 from esglib.scoring import PILLARS, ScoreConfig, explain, parse_weights, score, score_to_band
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -113,7 +113,7 @@ def evaluator(card):
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
     """A scorecard of the small universe whose company names and one source try formula injection."""
-    from esglib.data import load_companies, load_disclosures
+    from esglib.inputs import load_companies, load_disclosures
 
     comp = load_companies(FIX / "companies_hostile.csv")
     disc = load_disclosures(FIX / "disclosures_hostile.csv", comp)
@@ -317,7 +317,7 @@ def test_summary_tickers_link_to_company_sheets(wb):
 
 # ------------------------------------------------------------------------------------------------ other sheets
 def test_methodology_sheet(wb):
-    from esglib.metrics import KPI_SPECS
+    from esglib.scoring import KPI_SPECS
 
     text = "\n".join(str(c.value) for row in wb["Methodology"].iter_rows() for c in row if c.value is not None)
     for spec in KPI_SPECS.values():
@@ -435,7 +435,8 @@ def test_safe_text_caps_length_and_drops_control_characters():
 # ------------------------------------------------------------------------------------------------ atomicity
 @pytest.mark.parametrize("where", ["_write_methodology", "save"])
 def test_failure_mid_write_leaves_existing_workbook_untouched(tmp_path, monkeypatch, bundled_scores, where):
-    import esglib.export as export
+    import esglib.outputs.excel._scorecard as export
+    import esglib.outputs.excel._styling as _styling
 
     target = tmp_path / "card.xlsx"
     write_scorecard(target, scores=bundled_scores.head(3), per_company_sheets=False)
@@ -447,7 +448,7 @@ def test_failure_mid_write_leaves_existing_workbook_untouched(tmp_path, monkeypa
         raise RuntimeError("disk full")
 
     if where == "save":
-        monkeypatch.setattr(export._Book, "save", boom)
+        monkeypatch.setattr(_styling._Book, "save", boom)
     else:
         monkeypatch.setattr(export, where, boom)
     from openpyxl.worksheet._writer import ALL_TEMP_FILES
@@ -462,7 +463,7 @@ def test_failure_mid_write_leaves_existing_workbook_untouched(tmp_path, monkeypa
 
 
 def test_failure_on_a_new_target_leaves_nothing(tmp_path, monkeypatch, bundled_scores):
-    import esglib.export as export
+    import esglib.outputs.excel._scorecard as export
 
     monkeypatch.setattr(export, "_write_sources", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):

@@ -768,7 +768,7 @@ def test_refresh_cache_reports_per_ticker(snapshot_rows):
 
 
 def test_cli_show_and_info_offline(yahoo, capsys):
-    from esglib.cli import main
+    from esglib.app.cli import main
 
     yahoo.mode = "down"
     assert main(["prices", "show", "NVDA", "--rows", "3"]) == 0
@@ -784,7 +784,7 @@ def test_cli_show_and_info_offline(yahoo, capsys):
 
 
 def test_cli_refresh_offline_exits_2_and_info_lists_cache(yahoo, capsys, snapshot_rows):
-    from esglib.cli import main
+    from esglib.app.cli import main
 
     yahoo.mode = "down"
     assert main(["prices", "refresh", "NVDA", "AAPL", "--quiet"]) == 2
@@ -802,7 +802,7 @@ def test_cli_refresh_offline_exits_2_and_info_lists_cache(yahoo, capsys, snapsho
 
 
 def test_importing_market_does_not_import_yfinance():
-    code = "import sys, esglib.market, esglib.cli.prices; print('yfinance' in sys.modules)"
+    code = "import sys, esglib.market, esglib.app.cli.prices; print('yfinance' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "False"

@@ -1,4 +1,4 @@
-"""esglib.metrics: KPI formulas against hand-computed values (synthetic company-years unless named)."""
+"""esglib.scoring: KPI formulas against hand-computed values (synthetic company-years unless named)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from esglib.data import select_figures
+from esglib.inputs import select_figures
 from esglib.errors import ConfigError
-from esglib.metrics import KPI_INPUTS, KPI_SPECS, ProcurementLadder, compute_metrics, procurement_quality, wide_figures
+from esglib.scoring import KPI_INPUTS, KPI_SPECS, ProcurementLadder, compute_metrics, wide_figures
+from esglib.scoring._metrics import procurement_quality
 
 
 def wide(*rows: dict) -> pd.DataFrame:

@@ -26,9 +26,9 @@ CELL_TIMEOUT_S = 60
 #: esglib modules each notebook needs beyond the core chain.
 REQUIRES: dict[str, tuple[str, ...]] = {
     "03_screen_my_holdings.ipynb": ("esglib.portfolio", "esglib.market"),
-    "04_backtest_and_statistics.ipynb": ("esglib.backtest", "esglib.stats", "esglib.market"),
-    "05_excel_scorecard.ipynb": ("esglib.export",),
-    "06_scenarios.ipynb": ("esglib.scenarios", "esglib.portfolio"),
+    "04_backtest_and_statistics.ipynb": ("esglib.backtest", "esglib.analysis", "esglib.market"),
+    "05_excel_scorecard.ipynb": ("esglib.outputs.excel",),
+    "06_scenarios.ipynb": ("esglib.analysis", "esglib.portfolio"),
 }
 #: Files each notebook must write into its output folder (glob patterns, each must match a non-empty file).
 WRITES: dict[str, tuple[str, ...]] = {
@@ -217,7 +217,7 @@ def test_html_command_renders_a_notebook(tmp_path, monkeypatch, capsys):
     missing = _missing_modules("03_screen_my_holdings.ipynb")
     if missing:
         pytest.skip(f"03_screen_my_holdings.ipynb needs {', '.join(missing)}, which has not been written yet")
-    from esglib.cli import main
+    from esglib.app.cli import main
 
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     out = tmp_path / "html"
@@ -231,7 +231,7 @@ def test_html_command_renders_a_notebook(tmp_path, monkeypatch, capsys):
 
 
 def test_html_command_is_registered():
-    from esglib.cli import build_parser
+    from esglib.app.cli import build_parser
 
     args = build_parser().parse_args(["html", "--out-dir", "x"])
     assert args.command == "html" and args.out_dir == "x" and callable(args.func)
@@ -239,7 +239,7 @@ def test_html_command_is_registered():
 
 # ------------------------------------------------------------------------------------------------ primer helpers
 def test_google_region_cfe_loader_marks_the_intensity_basis_break():
-    from esglib import primer
+    from esglib.app import notebook as primer
 
     cfe = primer.load_google_region_cfe()
     assert sorted(cfe["year"].unique()) == [2019, 2020, 2021, 2022, 2023, 2024]
@@ -252,7 +252,7 @@ def test_google_region_cfe_loader_marks_the_intensity_basis_break():
 
 
 def test_headline_figures_are_the_cited_iea_numbers():
-    from esglib import primer
+    from esglib.app import notebook as primer
 
     h = primer.headline_figures().set_index(["figure", "year"])["value"]
     assert h[("data centres + crypto + AI, world", 2022)] == 460
@@ -261,7 +261,7 @@ def test_headline_figures_are_the_cited_iea_numbers():
 
 
 def test_repo_path_resolves_from_any_working_folder(tmp_path, monkeypatch):
-    from esglib import primer
+    from esglib.app import notebook as primer
 
     monkeypatch.chdir(tmp_path)
     assert primer.repo_path("data/sample_portfolio.csv").is_file()

@@ -1,4 +1,4 @@
-"""esglib.optimise: Ledoit-Wolf covariance against a direct reference implementation, optimiser solutions that
+"""esglib.portfolio: Ledoit-Wolf covariance against a direct reference implementation, optimiser solutions that
 satisfy every constraint (property tests on SYNTHETIC problems), agreement with SLSQP, a two-asset case solved by
 hand, infeasibility messages and the trade-off curve."""
 
@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from esglib.errors import ConfigError
-from esglib.optimise import InfeasibleError, covariance, ledoit_wolf, optimise, tradeoff_curve
+from esglib.portfolio import InfeasibleError, covariance, ledoit_wolf, optimise, tradeoff_curve
 
 
 def synthetic_problem(n: int, seed: int, unrated_share: float = 0.3, t: int = 300):
@@ -131,7 +131,7 @@ class TestOptimise:
             best += take * v
             left -= take
         if unrated == "ignore":
-            from esglib.optimise import _max_rated_composite
+            from esglib.portfolio._optimise import _max_rated_composite
 
             base = float((bench[rated] * comp[rated]).sum() / bench[rated].sum())
             n_ = len(comp)

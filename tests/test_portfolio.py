@@ -15,32 +15,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from esglib.errors import ConfigError, DataValidationError
-from esglib.portfolio import (
-    CASH,
-    apply_screens,
-    best_in_class,
-    company_footprint,
-    engagement_questions,
-    exclusion_screen,
-    holdings_weights,
-    load_holdings,
-    portfolio_summary,
-    score_tilt,
-)
+from esglib.portfolio import CASH, apply_screens, best_in_class, company_footprint, engagement_questions, exclusion_screen, holdings_weights, load_holdings, portfolio_summary, score_tilt
 
 PF = Path(__file__).resolve().parent / "fixtures" / "portfolio"
 
 
 @pytest.fixture(scope="module")
 def pf_companies():
-    from esglib.data import load_companies
+    from esglib.inputs import load_companies
 
     return load_companies(PF / "companies.csv")
 
 
 @pytest.fixture(scope="module")
 def pf_disclosures(pf_companies):
-    from esglib.data import load_disclosures
+    from esglib.inputs import load_disclosures
 
     return load_disclosures(PF / "disclosures.csv", pf_companies)
 
@@ -66,7 +55,7 @@ def load_quiet(path, companies, **kw):
 # ------------------------------------------------------------------------------------------------ loading
 class TestLoadHoldings:
     def test_sample_portfolio(self, companies):
-        from esglib._io import DATA_DIR
+        from esglib.inputs import DATA_DIR
 
         with pytest.warns(UserWarning, match=r"OKLO \(1\.2%\)"):
             h = load_holdings(DATA_DIR / "sample_portfolio.csv", companies)
@@ -303,7 +292,7 @@ class TestSummary:
         assert (q["fiscal_year"] == 2024).all()  # FY2024 public since 2025-07-02
 
     def test_real_sample_portfolio(self, companies, disclosures):
-        from esglib._io import DATA_DIR
+        from esglib.inputs import DATA_DIR
         from esglib.scoring import score
 
         h = load_quiet(DATA_DIR / "sample_portfolio.csv", companies)

@@ -2,7 +2,7 @@
 
 Each example builds a small companies frame and a long-format disclosures table (a few metrics, a few years,
 some non-disclosers, some restatements) and runs it through the real validation
-(:func:`esglib.data.validate_disclosures` on a :class:`esglib.readers.Table`) and the real scoring pipeline.
+(:func:`esglib.inputs.validate_disclosures` on a :class:`esglib.inputs.Table`) and the real scoring pipeline.
 
 Values are chosen so that re-expressing a figure in another unit can never reorder two companies: volumes are
 whole multiples of 1000 canonical units (at most 1000 of them) and each company's revenue is a distinct prime
@@ -17,11 +17,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from esglib.data import select_figures, validate_disclosures
-from esglib.metrics import compute_metrics
-from esglib.readers import Table
-from esglib.scoring import PILLARS, RATINGS, ScoreConfig, explain, score, sensitivity
-from esglib.units import US_GALLON_M3
+from esglib.inputs import select_figures, validate_disclosures
+from esglib.scoring import compute_metrics
+from esglib.inputs import Table
+from esglib.scoring import PILLARS, ScoreConfig, explain, score, sensitivity
+from esglib.scoring._config import RATINGS
+from esglib.inputs._units import US_GALLON_M3
 
 COLUMNS = ("ticker", "fiscal_year", "metric", "value", "unit", "source_title", "source_url", "data_quality",
            "report_edition")

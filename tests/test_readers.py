@@ -1,4 +1,4 @@
-"""esglib.readers: CSV/XLSX into located string tables; every user-caused failure is a DataValidationError."""
+"""esglib.inputs: CSV/XLSX into located string tables; every user-caused failure is a DataValidationError."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import zipfile
 import pandas as pd
 import pytest
 
-from esglib import readers
+from esglib.inputs import _readers as readers
 from esglib.errors import DataValidationError, Problem
-from esglib.readers import Table, column_letter, read_table, require_columns
+from esglib.inputs import Table, column_letter, read_table, require_columns
 
 HEADER = "ticker,fiscal_year,metric,value,unit,source_title\n"
 ROW = "MSFT,2024,pue,1.12,ratio,SYNTHETIC\n"
@@ -311,7 +311,7 @@ def test_xlsx_repeated_header_is_refused_not_renamed(tmp_path):
     import openpyxl
 
     from esglib.errors import DataValidationError
-    from esglib.readers import read_table
+    from esglib.inputs import read_table
 
     path = tmp_path / "dup.xlsx"
     wb = openpyxl.Workbook()

@@ -1,4 +1,4 @@
-"""Tests of esglib.scenarios: hand-computed values, invariants (hypothesis), errors and the bundled data."""
+"""Tests of esglib.analysis: hand-computed values, invariants (hypothesis), errors and the bundled data."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from esglib import scenarios as sc
+from esglib import analysis as sc
 from esglib.errors import ConfigError
 
 SETTINGS = settings(deadline=None)  # example count from the conftest profile (ci: 20)

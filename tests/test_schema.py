@@ -1,22 +1,12 @@
-"""esglib.schema: the metric catalogue is consistent data."""
+"""esglib.inputs: the metric catalogue is consistent data."""
 
 from __future__ import annotations
 
 import pytest
 
-from esglib.metrics import KPI_INPUTS, KPI_SPECS
-from esglib.schema import (
-    DISCLOSURE_COLUMNS,
-    METRICS,
-    MIN_YEAR,
-    OPTIONAL_COLUMNS,
-    OTHER_PREFIX,
-    QUALITY_LABELS,
-    REQUIRED_COLUMNS,
-    MetricSpec,
-    is_known_metric,
-)
-from esglib.units import CANONICAL_UNIT, UNIT_FAMILIES
+from esglib.scoring import KPI_INPUTS, KPI_SPECS
+from esglib.inputs import DISCLOSURE_COLUMNS, METRICS, MIN_YEAR, OPTIONAL_COLUMNS, OTHER_PREFIX, QUALITY_LABELS, REQUIRED_COLUMNS, MetricSpec, is_known_metric
+from esglib.inputs import CANONICAL_UNIT, UNIT_FAMILIES
 
 
 def test_catalogue_is_keyed_by_name():

@@ -11,20 +11,9 @@ import pandas as pd
 import pytest
 
 from esglib.errors import ConfigError
-from esglib.metrics import KPI_SPECS
-from esglib.scoring import (
-    CORE_DISCLOSURES,
-    FOOTPRINT_PILLARS,
-    PILLARS,
-    ScoreConfig,
-    _coin_winsorise,
-    aggregate,
-    explain,
-    parse_weights,
-    score,
-    score_to_band,
-    sensitivity,
-)
+from esglib.scoring import KPI_SPECS
+from esglib.scoring import CORE_DISCLOSURES, FOOTPRINT_PILLARS, PILLARS, ScoreConfig, aggregate, explain, parse_weights, score, score_to_band, sensitivity
+from esglib.scoring._score import _coin_winsorise
 
 SCORE_COLUMNS = ["rank", "company", "peer_group", "fiscal_year", *PILLARS, "composite", "rating", "coverage",
                  "composite_indicative", "flags", "n_figures"]
@@ -314,8 +303,8 @@ def test_default_band_edges_are_equal_width():
 
 # ------------------------------------------------------------------------------------------------ flags (synthetic)
 def _rows(companies_, *rows):
-    from esglib.data import validate_disclosures
-    from esglib.readers import Table
+    from esglib.inputs import validate_disclosures
+    from esglib.inputs import Table
 
     cols = ["ticker", "fiscal_year", "metric", "value", "unit", "basis", "data_quality", "source_title"]
     df = pd.DataFrame([[str(x) for x in r] for r in rows], columns=cols)
@@ -662,7 +651,7 @@ def _reference_rank_quantiles(C, qs):
 @pytest.mark.parametrize(("n", "m"), [(1, 5), (2, 3), (7, 4), (300, 1), (1001, 60), (3000, 40)])
 @pytest.mark.parametrize("packed", [True, False])
 def test_rank_quantiles_match_numpy(monkeypatch, n, m, packed):
-    from esglib import scoring
+    from esglib.scoring import _sensitivity as scoring
 
     if not packed:
         monkeypatch.setattr(scoring, "_MAX_PACKED_COMPANIES", 0)
@@ -680,7 +669,7 @@ def test_rank_quantiles_match_numpy(monkeypatch, n, m, packed):
 @pytest.mark.parametrize("n", [1, 2, 5, 100, 10_001])
 @pytest.mark.parametrize("qs", [(0.05, 0.95), (0.0, 1.0), (0.5, 0.25), (0.1, 0.9)])
 def test_column_quantiles_match_numpy(n, qs):
-    from esglib import scoring
+    from esglib.scoring import _sensitivity as scoring
 
     rng = np.random.default_rng(n)
     C = rng.uniform(0, 100, (n, 30)).astype(np.float32)

@@ -1,6 +1,6 @@
-"""esglib.stats: the Newey-West lag rule, recovery of known coefficients on SYNTHETIC data (time series with
+"""esglib.analysis: the Newey-West lag rule, recovery of known coefficients on SYNTHETIC data (time series with
 HAC errors, cross-section with peer-group effects), honest conclusions for small or insignificant samples, and
-the rule that statsmodels is imported only by esglib.stats and only when used."""
+the rule that statsmodels is imported only by esglib.analysis and only when used."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from esglib.errors import ConfigError
-from esglib.stats import alpha_regression, cross_section_regression, newey_west_lags, subsequent_returns
+from esglib.analysis import alpha_regression, cross_section_regression, newey_west_lags, subsequent_returns
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -195,10 +195,10 @@ def test_statsmodels_only_in_stats_and_lazy():
 
     pattern = re.compile(r"^\s*(import statsmodels|from statsmodels)", re.MULTILINE)
     for path in (ROOT / "esglib").rglob("*.py"):
-        if path.name == "stats.py":
+        if path.name == "_stats.py":
             continue
         assert not pattern.search(path.read_text(encoding="utf-8")), f"{path} imports statsmodels"
-    code = ("import sys, esglib.stats, esglib.backtest, esglib.portfolio, esglib.optimise; "
+    code = ("import sys, esglib.analysis, esglib.backtest, esglib.portfolio, esglib.portfolio; "
             "print('statsmodels' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"

@@ -1,7 +1,7 @@
-"""Tests of the Excel input template (esglib.export.write_template) and its read-back.
+"""Tests of the Excel input template (esglib.outputs.excel.write_template) and its read-back.
 
 The template is filled programmatically with openpyxl, as an analyst would by typing or pasting, and read back
-through esglib.data.load_disclosures: a valid fill gives the same disclosures as the equivalent CSV and scores;
+through esglib.inputs.load_disclosures: a valid fill gives the same disclosures as the equivalent CSV and scores;
 a fill with mistakes names every problem by sheet and cell.
 """
 
@@ -14,13 +14,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from esglib._io import TMP_PREFIX
-from esglib.data import load_companies, load_disclosures
+from esglib.atomicio import TMP_PREFIX
+from esglib.inputs import load_companies, load_disclosures
 from esglib.errors import ConfigError, DataValidationError
-from esglib.export import TEMPLATE_COLUMNS, TEMPLATE_ROWS, write_template
-from esglib.schema import METRICS
+from esglib.outputs.excel import TEMPLATE_COLUMNS, TEMPLATE_ROWS, write_template
+from esglib.inputs import METRICS
 from esglib.scoring import score
-from esglib.units import CANONICAL_UNIT, UNIT_FAMILIES
+from esglib.inputs import CANONICAL_UNIT, UNIT_FAMILIES
 
 openpyxl = pytest.importorskip("openpyxl")
 FIX = Path(__file__).resolve().parent / "fixtures" / "excel"
@@ -217,7 +217,7 @@ def test_bad_path(tmp_path):
 
 
 def test_failure_leaves_existing_file_untouched(tmp_path, monkeypatch):
-    import esglib.export as export
+    import esglib.outputs.excel._template as export
 
     target = write_template(tmp_path / "t.xlsx")
     before = target.read_bytes()

@@ -1,4 +1,4 @@
-"""esglib.units: one table, one mechanism; and loaded files in other units give identical canonical values."""
+"""esglib.inputs: one table, one mechanism; and loaded files in other units give identical canonical values."""
 
 from __future__ import annotations
 
@@ -8,17 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from esglib.data import load_disclosures
-from esglib.schema import METRICS
-from esglib.units import (
-    CANONICAL_UNIT,
-    UNIT_FAMILIES,
-    US_GALLON_M3,
-    convert,
-    factor_to_canonical,
-    family_of,
-    normalise_unit_name,
-)
+from esglib.inputs import load_disclosures
+from esglib.inputs import METRICS
+from esglib.inputs import CANONICAL_UNIT, UNIT_FAMILIES, convert, factor_to_canonical, family_of, normalise_unit_name
+from esglib.inputs._units import US_GALLON_M3
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,35 @@
+"""Portfolio: holdings, the portfolio summary, screens and the optimiser."""
+
+from __future__ import annotations
+
+from esglib.portfolio._covariance import covariance, ledoit_wolf
+from esglib.portfolio._errors import InfeasibleError, OptimisationError
+from esglib.portfolio._holdings import CASH, HOLDINGS_ALIASES, load_holdings, holdings_weights
+from esglib.portfolio._optimise import OptimiseResult, optimise, tradeoff_curve, METHODS
+from esglib.portfolio._screens import ScreenResult, exclusion_screen, best_in_class, score_tilt, apply_screens
+from esglib.portfolio._summary import PortfolioSummary, portfolio_summary, company_footprint, engagement_questions, RATING_ORDER
+
+__all__ = [
+    "covariance",
+    "ledoit_wolf",
+    "InfeasibleError",
+    "OptimisationError",
+    "CASH",
+    "HOLDINGS_ALIASES",
+    "load_holdings",
+    "holdings_weights",
+    "OptimiseResult",
+    "optimise",
+    "tradeoff_curve",
+    "METHODS",
+    "ScreenResult",
+    "exclusion_screen",
+    "best_in_class",
+    "score_tilt",
+    "apply_screens",
+    "PortfolioSummary",
+    "portfolio_summary",
+    "company_footprint",
+    "engagement_questions",
+    "RATING_ORDER",
+]
