@@ -209,11 +209,12 @@ def parse_amount(text: str) -> float:
     if pct:
         s = s[:-1].strip()
     sign = ""
-    for _ in range(2):  # sign and currency symbol in either order: -$12, $-12, +$0.31
-        if s[:1] in "+-" and s[:1]:
-            sign, s = (sign or s[0]), s[1:].strip()
-        if s.startswith("$"):
-            s = s[1:].strip()
+    if s[:1] in ("+", "-"):  # sign and currency symbol in either order: -$12, $-12, +$0.31
+        sign, s = s[0], s[1:].strip()
+    if s.startswith("$"):
+        s = s[1:].strip()
+    if not sign and s[:1] in ("+", "-"):
+        sign, s = s[0], s[1:].strip()
     if s.startswith("(") and s.endswith(")") and not neg:  # $(1,234.50)
         neg, s = True, s[1:-1].strip()
     if _PLAIN.fullmatch(s):
@@ -282,10 +283,10 @@ def _is_header(fields: Sequence[str]) -> bool:
 # ------------------------------------------------------------------------------------------------ detect
 def _is_ibkr(records: Sequence[tuple[int, list[str]]]) -> bool:
     for _, f in records[:400]:
-        if _is_blank(f):
+        if len(_nonempty(f)) <= 1:  # blank or a free-text line (a title or disclaimer someone added)
             continue
         if len(f) >= 2 and f[1] in {"Header", "Data", "SubTotal", "Total", "Notes"}:
-            if f[0].endswith("Open Positions") and f[1] == "Header":
+            if f[0] == "Statement" or (f[0].endswith("Open Positions") and f[1] == "Header"):
                 return True
         else:
             return False
@@ -472,7 +473,10 @@ def _parse_ibkr(records: list[tuple[int, list[str]]], b: _Builder) -> None:
         if _is_blank(f):
             b.skip(line, "blank")
             continue
-        section, disc = (f[0], f[1]) if len(f) >= 2 else (f[0], "")
+        if len(_nonempty(f)) <= 1:  # free text between sections: a title before any section, else a disclaimer
+            b.skip(line, "disclaimer" if b.skipped and any(s.kind != "blank" for s in b.skipped) else "title")
+            continue
+        section, disc = f[0], f[1]
         body = f[2:]
         if disc == "Header":
             headers[section] = body
