@@ -387,7 +387,7 @@ def _cell(fields: Sequence[str], idx: int | None) -> str:
 
 
 def _single_text(fields: Sequence[str]) -> str | None:
-    """The text of a line with exactly one non-empty field (a title, disclaimer or footer), else None."""
+    """Return the text of a line with exactly one non-empty field (title, disclaimer, footer), else None."""
     ne = _nonempty(fields)
     return ne[0] if len(ne) == 1 else None
 
@@ -401,10 +401,11 @@ def _parse_table(records: list[tuple[int, list[str]]], h: int, b: _Builder) -> N
     for line, f in records[:h]:
         b.skip(line, "blank" if _is_blank(f) else "title")
     in_other = False  # inside another section (Vanguard transactions) until our header comes back
-    seen_data = False
+    seen_data = after_gap = False
     for line, f in records[h + 1:]:
         if _is_blank(f):
             b.skip(line, "blank")
+            after_gap = seen_data  # a blank line after positions: what follows is usually furniture
             continue
         if [c.lower() for c in _nonempty(f)] == header_key:
             in_other = False
@@ -437,6 +438,12 @@ def _parse_table(records: list[tuple[int, list[str]]], h: int, b: _Builder) -> N
             continue
         sec_type = _cell(f, cols.get("security_type"))
         cash = _is_cash(sym, name, sec_type)
+        no_amount = all(_cell(f, cols.get(k)).lower() in _MISSING for k in _AMOUNT_KEYS if k in cols)
+        if no_amount and not cash and sym and (not _TICKER.fullmatch(sym.upper())
+                                               or (after_gap and not _TICKER.fullmatch(sym))):
+            # free text split on its commas (an unquoted disclaimer): no ticker, no amount
+            b.skip(line, "disclaimer" if seen_data else "title")
+            continue
         if sym == "" and not cash:
             if not any(_cell(f, cols.get(k)) not in _MISSING for k in _AMOUNT_KEYS):
                 b.skip(line, "disclaimer" if seen_data else "title")

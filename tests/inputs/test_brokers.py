@@ -342,6 +342,13 @@ def test_text_must_be_str():
         parse_broker_export(b"Symbol,Value\n")  # type: ignore[arg-type]
 
 
+def test_unquoted_disclaimer_with_commas_is_skipped_not_refused():
+    text = read(FIDELITY) + "Brokerage services are provided by Example LLC (EX), 1 Main Street, Boston, MA 02110\n"
+    out = parse_broker_export(text)
+    pd.testing.assert_frame_equal(out.holdings, parse(FIDELITY).holdings)
+    assert out.skipped[-1].kind == "disclaimer" and out.skipped[-1].line == 15
+
+
 def test_pending_activity_never_becomes_a_holding_even_when_negative():
     out = parse(FIDELITY)
     assert "PENDING ACTIVITY" not in out.holdings["ticker"].str.upper().tolist()
