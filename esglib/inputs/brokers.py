@@ -360,7 +360,11 @@ class _Builder:
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         self.skipped.append(SkippedLine(line, kind, text[:120]))
 
-    def amount(self, raw: str, line: int, column: str) -> float:
+    def amount(self, raw: str, line: int, column: str, kind: str = "market_value") -> float:
+        if kind != "weight" and _is_percent_cell(raw):
+            what = {"quantity": "a quantity", "price": "a price"}.get(kind, "a market value")
+            self.problems.append(Problem(self.source, line, column, f"{what} cannot be a percentage", raw))
+            return math.nan
         try:
             return parse_amount(raw)
         except ConfigError:
@@ -452,7 +456,7 @@ def _parse_table(records: list[tuple[int, list[str]]], h: int, b: _Builder) -> N
                                           "amount (and the line is not a cash line)", sym))
             continue
         seen_data = True
-        vals = {k: b.amount(_cell(f, cols.get(k)), line, names[k]) if k in cols else math.nan
+        vals = {k: b.amount(_cell(f, cols.get(k)), line, names[k], k) if k in cols else math.nan
                 for k in ("quantity", "price", "market_value", "weight")}
         account = _cell(f, cols.get("account"))
         if "weight" in cols and _cell(f, cols["weight"]).lower() not in _MISSING:
@@ -520,7 +524,7 @@ def _parse_ibkr(records: list[tuple[int, list[str]]], b: _Builder) -> None:
             cash = _is_cash(sym, "", category=cat)
             pos_col = {"quantity": "quantity", "price": "close price", "market_value": "value",
                        "weight": "% of nav"}
-            vals = {k: b.amount(col(c), line, head[low.index(c)]) if c in low else math.nan
+            vals = {k: b.amount(col(c), line, head[low.index(c)], k) if c in low else math.nan
                     for k, c in pos_col.items()}
             if math.isfinite(vals["weight"]) and not _is_percent_cell(col("% of nav")):
                 vals["weight"] /= 100.0  # IBKR writes % of NAV without the sign

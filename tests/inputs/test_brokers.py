@@ -342,6 +342,12 @@ def test_text_must_be_str():
         parse_broker_export(b"Symbol,Value\n")  # type: ignore[arg-type]
 
 
+def test_a_percentage_is_refused_outside_the_weight_column():
+    pattern = r"row 3, column Shares: a quantity cannot be a percentage \(got '12%'\)"
+    with pytest.raises(DataValidationError, match=pattern):
+        parse_broker_export("Ticker,Shares\nNVDA,10\nMSFT,12%\n")
+
+
 def test_unquoted_disclaimer_with_commas_is_skipped_not_refused():
     text = read(FIDELITY) + "Brokerage services are provided by Example LLC (EX), 1 Main Street, Boston, MA 02110\n"
     out = parse_broker_export(text)
