@@ -449,8 +449,11 @@ def _parse_table(records: list[tuple[int, list[str]]], h: int, b: _Builder) -> N
             b.skip(line, "disclaimer" if seen_data else "title")
             continue
         if sym == "" and not cash:
-            if not any(_cell(f, cols.get(k)) not in _MISSING for k in _AMOUNT_KEYS):
+            if no_amount and (after_gap or not seen_data):
                 b.skip(line, "disclaimer" if seen_data else "title")
+            elif no_amount:  # inside the table: a stray note is refused, not skipped (it may hide a position)
+                b.problems.append(Problem(b.source, line, names["ticker"], "ticker is blank and the row has no "
+                                          "amount", sym))
             else:
                 b.problems.append(Problem(b.source, line, names["ticker"], "ticker is blank on a line with an "
                                           "amount (and the line is not a cash line)", sym))

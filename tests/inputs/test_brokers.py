@@ -355,6 +355,13 @@ def test_unquoted_disclaimer_with_commas_is_skipped_not_refused():
     assert out.skipped[-1].kind == "disclaimer" and out.skipped[-1].line == 15
 
 
+def test_a_stray_note_inside_the_table_is_refused_but_after_a_gap_is_a_disclaimer():
+    with pytest.raises(DataValidationError, match=r"row 3, column Ticker: ticker is blank and the row has no amount"):
+        parse_broker_export("Ticker,Description,Market Value\nNVDA,x,10\n,stray note,\nMSFT,y,5\n")
+    out = parse_broker_export("Ticker,Description,Market Value\nNVDA,x,10\n\n,a note after the table,\n")
+    assert [(s.line, s.kind) for s in out.skipped] == [(3, "blank"), (4, "disclaimer")]
+
+
 def test_pending_activity_never_becomes_a_holding_even_when_negative():
     out = parse(FIDELITY)
     assert "PENDING ACTIVITY" not in out.holdings["ticker"].str.upper().tolist()
