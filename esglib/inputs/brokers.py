@@ -425,7 +425,9 @@ def _parse_table(records: list[tuple[int, list[str]]], h: int, b: _Builder) -> N
         single = _single_text(f)
         sym = _cell(f, cols.get("ticker"))
         name = _cell(f, cols.get("name"))
-        if single is not None and (single != sym or not _TICKER.fullmatch(sym.upper())):
+        in_name_column = (single is not None and cols.get("name", 0) > 0 and name == single and sym == ""
+                          and seen_data and not after_gap)  # ",stray note," inside the table: refused below
+        if single is not None and not in_name_column and (single != sym or not _TICKER.fullmatch(sym.upper())):
             if _FOOTER.match(single):
                 b.skip(line, "footer")
             elif not seen_data or re.match(r"^positions for\b", single, re.IGNORECASE) or re.search(
