@@ -156,6 +156,12 @@ class BrokerExport:
         One-sentence notes for the user. The first names the broker and counts the skipped lines by kind.
     header_row : int or None
         1-based line of the (first) header; None for IBKR, whose header lines belong to sections.
+    columns : tuple of (str, str)
+        ``(column, header as written in the file)`` for each holdings column read from the file, e.g.
+        ``("market_value", "Mkt Val (Market Value)")``, so a caller can name columns as the user sees them.
+    concerns : tuple of str
+        The notes (also in ``notes``) that point at a possible data problem and matter even for a plain table:
+        weights that do not sum to 100%, values not in USD.
     """
 
     holdings: pd.DataFrame
@@ -163,6 +169,8 @@ class BrokerExport:
     skipped: tuple[SkippedLine, ...]
     notes: tuple[str, ...]
     header_row: int | None = None
+    columns: tuple[tuple[str, str], ...] = ()
+    concerns: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -355,6 +363,7 @@ class _Builder:
         self.skipped: list[SkippedLine] = []
         self.problems: list[Problem] = []
         self.weight_cells: list[tuple[int, str, str, str]] = []  # (line, column, raw, account)
+        self.columns: dict[str, str] = {}  # holdings column -> header as written
 
     def skip(self, line: int, kind: str) -> None:
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
@@ -401,6 +410,7 @@ def _parse_table(records: list[tuple[int, list[str]]], h: int, b: _Builder) -> N
     header = records[h][1]
     cols = _header_map(header)
     names = {k: header[i] for k, i in cols.items()}
+    b.columns.update({k: v for k, v in names.items() if k in {"ticker", "name", *_AMOUNT_KEYS, "price"}})
     header_key = [c.lower() for c in _nonempty(header)]
     for line, f in records[:h]:
         b.skip(line, "blank" if _is_blank(f) else "title")
@@ -518,6 +528,10 @@ def _parse_ibkr(records: list[tuple[int, list[str]]], b: _Builder) -> None:
             return row[low.index(name)].strip() if name in low and low.index(name) < len(row) else ""
 
         if _IBKR_POSITIONS.match(section):
+            for k, c in (("ticker", "symbol"), ("quantity", "quantity"), ("price", "close price"),
+                         ("market_value", "value"), ("weight", "% of nav")):
+                if c in low:
+                    b.columns.setdefault(k, head[low.index(c)])
             kind = col("datadiscriminator")
             if kind and kind != "Summary":
                 b.skip(line, "detail")  # per-lot lines repeat their Summary line
@@ -747,14 +761,17 @@ def parse_broker_export(text: str, *, source: str = "holdings") -> BrokerExport:
     summary = _summary(label, frame, b.skipped)
     cash_rows = frame.loc[frame["is_cash"], "source_row"].tolist()
     out_notes = [summary]
+    concerns: list[str] = []
     if cash_rows:
         out_notes.append(f"{_plural(len(cash_rows), 'cash/money-market line')} read as cash, not as a stock "
                          f"(line{'s' if len(cash_rows) > 1 else ''} {_ranges(cash_rows)}).")
     foreign = frame.loc[frame["currency"].astype(str).str.upper() != "USD"]
     if len(foreign):
         curs = ", ".join(sorted(set(foreign["currency"].astype(str))))
-        out_notes.append(f"{_plural(len(foreign), 'line')} in {curs} (lines {_ranges(foreign['source_row'])}): "
-                         "values are in that currency, not converted to USD.")
-    out_notes.extend(notes)
+        concerns.append(f"{_plural(len(foreign), 'line')} in {curs} (lines {_ranges(foreign['source_row'])}): "
+                        "values are in that currency, not converted to USD.")
+    concerns.extend(notes)
+    out_notes.extend(concerns)
     return BrokerExport(frame, broker, tuple(b.skipped), tuple(out_notes),
-                        None if broker == "ibkr" else (records[h][0] if h is not None else None))
+                        None if broker == "ibkr" else (records[h][0] if h is not None else None),
+                        tuple(b.columns.items()), tuple(concerns))

@@ -297,6 +297,15 @@ def test_weights_under_100_percent_get_a_note():
     out = parse_broker_export("Ticker,Weight\nNVDA,50\nMSFT,40\n", source="w.csv")
     assert out.holdings["weight"].tolist() == pytest.approx([0.5, 0.4])
     assert any("sum to 90.0%" in n and "scales the listed holdings" in n for n in out.notes)
+    assert out.concerns == out.notes[1:]
+
+
+def test_columns_are_named_as_the_file_writes_them():
+    assert dict(parse(SCHWAB).columns) == {
+        "ticker": "Symbol", "name": "Description", "quantity": "Qty (Quantity)", "price": "Price",
+        "market_value": "Mkt Val (Market Value)", "weight": "% of Acct (% of Account)"}
+    assert dict(parse(IBKR).columns)["market_value"] == "Value"
+    assert parse(SCHWAB).concerns == ()
 
 
 def test_weights_beside_market_values_that_do_not_sum_to_100_get_a_note():
