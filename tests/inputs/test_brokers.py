@@ -159,6 +159,23 @@ def test_detect_broker(name, broker):
     assert detect_broker(read(name)) == broker
 
 
+def test_newer_fidelity_spelling_in_lower_case():
+    text = (
+        "Account number,Account name,Symbol,Description,Quantity,Last price,Last price change,Current value,"
+        "Today's gain/loss dollar,Today's gain/loss percent,Total gain/loss dollar,Total gain/loss percent,"
+        "Percent of account,Cost basis total,Average cost basis,Type\n"
+        "Z00000001,Individual,FCASH**,HELD IN FCASH,,,,$100.00,,,,,10.00%,,,Cash,\n"
+        'Z00000001,Individual,NVDA,NVIDIA CORPORATION COM,5,$180.00,+$1.20,$900.00,,,,,90.00%,,,Cash,\n'
+        "\n"
+        '"Date downloaded Jan-05-2026 4:00 p.m ET"\n'
+    )
+    out = parse_broker_export(text)
+    assert out.broker == "fidelity"
+    assert out.holdings["ticker"].tolist() == ["CASH", "NVDA"]
+    assert out.holdings["weight"].tolist() == pytest.approx([0.1, 0.9])
+    assert [(s.line, s.kind) for s in out.skipped] == [(4, "blank"), (5, "footer")]
+
+
 def test_bundled_sample_portfolio_is_generic_and_unchanged():
     text = (DATA / "sample_portfolio.csv").read_text(encoding="utf-8")
     out = parse_broker_export(text, source="sample_portfolio.csv")
