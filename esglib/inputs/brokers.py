@@ -470,7 +470,7 @@ def _parse_table(records: list[tuple[int, list[str]]], h: int, b: _Builder) -> N
                 b.problems.append(Problem(b.source, line, names["ticker"], "ticker is blank on a line with an "
                                           "amount (and the line is not a cash line)", sym))
             continue
-        seen_data = True
+        seen_data, after_gap = True, False
         vals = {k: b.amount(_cell(f, cols.get(k)), line, names[k], k) if k in cols else math.nan
                 for k in ("quantity", "price", "market_value", "weight")}
         account = _cell(f, cols.get("account"))
