@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from esglib.app.notebook._analysis import compare_variants, run_screen_backtests, backtest_returns, backtest_metrics, alpha_table, universe_prices, scorer, screen_view, screen_dashboard
+from esglib.app.notebook._tables import style_table, number_format, notes, workbook_preview
 from esglib.app.notebook._data import fill_template, sheet_preview, NOTEBOOKS, PRICES_AS_OF, suite_overview, data_inventory, repo_path, disclosure_counts, figures_for, headline_figures, load_google_region_cfe, cfe_spread, scope2_methods, instrument_ladder
 
 __all__ = [
+    "style_table",
+    "number_format",
+    "notes",
+    "workbook_preview",
     "compare_variants",
     "run_screen_backtests",
     "backtest_returns",
