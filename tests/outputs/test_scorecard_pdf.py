@@ -1,6 +1,7 @@
 """The bundled-data scorecard rendered to PDF by LibreOffice prints as a readable document (issue 14).
 
-Before the print setup the default PDF of this workbook was 418 portrait pages, the Summary split over 10 of them.
+Before the print setup the default PDF of this workbook was 418 portrait pages, the Summary split over 10 of them;
+with it, 79 landscape pages (Summary 2, Weights 1, one per company, Methodology and Sources the rest).
 Skipped, with the reason shown, where LibreOffice (``soffice``) or poppler (``pdfinfo``, ``pdftotext``,
 ``pdftoppm``) is not installed.
 """
@@ -55,7 +56,7 @@ def test_whole_pdf_is_far_below_the_418_pages_of_before(pdf, disclosures):
     n = _pages(pdf)
     n_companies = disclosures["ticker"].nunique()
     # Summary + Weights + a page or two per company + Methodology + Sources, not 418
-    assert n <= 3 * n_companies + 20, n
+    assert n <= 2 * n_companies + 20, n
     assert n < 418 / 3, n
 
 

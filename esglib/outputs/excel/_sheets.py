@@ -378,7 +378,7 @@ _METRIC_COLS = ("pillar", "metric", "value", "unit", "fiscal year", "peer percen
                 "data quality", "compared with", "weight in pillar", "contribution", "source", "formula")
 _METRIC_FORMATS = (None, None, FORMATS["number"], None, FORMATS["year"], FORMATS["score"], FORMATS["score"], None,
                    None, FORMATS["fraction"], FORMATS["score"], None, None)
-_METRIC_WRAP = {"data quality": 24, "source": 45, "formula": 45}
+_METRIC_WRAP = {"data quality": 24, "source": 60, "formula": 60}
 
 
 def _metric_rows(ex: pd.DataFrame | None) -> list[list[Any]]:
