@@ -63,6 +63,7 @@ def _text(nb) -> str:
         parts.append(str(o.get("text", "")))
         parts.append(str(o.get("data", {}).get("text/plain", "")))
         parts.append(str(o.get("data", {}).get("text/markdown", "")))
+        parts.append(str(o.get("data", {}).get("text/html", "")))  # styled tables (pandas Styler) show as HTML
     return "\n".join(parts)
 
 

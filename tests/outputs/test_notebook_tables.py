@@ -62,10 +62,13 @@ def test_notes_print_warnings_as_sentences(capsys):
         warnings.warn("/very/long/path/to/holdings.csv: 1 holding(s) not covered by the esglib universe (kept, "
                       "unscored): OKLO (1.2%)", UserWarning)  # said once
     out = capsys.readouterr().out
-    assert out.strip() == "Note: Holdings.csv: 1 holding(s) not covered by the esglib universe (kept, unscored): " \
+    assert out.strip() == "Note: holdings.csv: 1 holding(s) not covered by the esglib universe (kept, unscored): " \
                           "OKLO (1.2%)."
     assert shown == [out.strip()[len("Note: "):]]
     assert "UserWarning" not in out and "/very/long" not in out
+    with notes() as shown:
+        warnings.warn("weights sum to 80%", UserWarning)
+    assert shown == ["Weights sum to 80%."]
 
 
 @pytest.fixture(scope="module")

@@ -107,6 +107,9 @@ def style_table(df: pd.DataFrame | pd.Series, units: Mapping[str, str] | None = 
             formats[shown] = fmt
     out = frame.rename(columns=names).copy()
     styler = out.style.format(formats, na_rep=na_rep)
+    text = [c for c in out.columns if c not in formats]
+    if text and out.index.is_unique and out.columns.is_unique:  # long text wraps in full (no "..." cut), left-aligned
+        styler = styler.set_properties(subset=text, **{"text-align": "left", "white-space": "normal"})
     if isinstance(out.index, pd.Index) and pd.api.types.is_float_dtype(out.index.dtype):
         idx = out.index.to_series()
         if bool((idx.dropna() == idx.dropna().round()).all()):
@@ -135,7 +138,8 @@ def notes(prefix: str = "Note: ", file: Any = None) -> Iterator[list[str]]:
             continue
         text = " ".join(str(w.message).split())
         text = re.sub(r"(?:[A-Za-z]:)?[\\/][^\s:]*[\\/]([^\\/\s:]+)", r"\1", text)  # /long/path/file.csv -> file.csv
-        text = text[:1].upper() + text[1:]
+        if not re.match(r"^[^\s:]+\.\w+:", text):  # a sentence, unless it starts with a file name
+            text = text[:1].upper() + text[1:]
         if not text.endswith((".", "!", "?")):
             text += "."
         if text in seen:
@@ -145,9 +149,18 @@ def notes(prefix: str = "Note: ", file: Any = None) -> Iterator[list[str]]:
         print(prefix + text, file=file or sys.stdout)
 
 
+def _blank(v: Any) -> bool:
+    if isinstance(v, str):
+        return v == ""
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
 def _header_row(rows: Sequence[Sequence[Any]], markers: Sequence[str]) -> int | None:
     for i, r in enumerate(rows):
-        cells = [str(v).strip() for v in r if v not in (None, "")]
+        cells = [str(v).strip() for v in r if not _blank(v)]
         if markers and cells[: len(markers)] == list(markers):
             return i
     return None
@@ -190,10 +203,10 @@ def workbook_preview(path: str | os.PathLike[str], sheet: str = "Summary", score
     h = _header_row(rows, markers)
     if h is None:
         raise ConfigError(f"no header row starting {markers} in the first rows of sheet {sheet!r}")
-    names = [str(v) if v not in (None, "") else f"col{j}" for j, v in enumerate(rows[h])]
+    names = [str(v) if not _blank(v) else f"col{j}" for j, v in enumerate(rows[h])]
     body = []
     for r in rows[h + 1:]:
-        if all(v in (None, "") for v in r[:2]):
+        if all(_blank(v) for v in r[:2]):
             break
         body.append(r)
         if len(body) >= max_rows:
@@ -206,13 +219,14 @@ def workbook_preview(path: str | os.PathLike[str], sheet: str = "Summary", score
             continue
         if scores is not None and c in live and "ticker" in out.columns:
             vals = out["ticker"].map(lambda t: scores[c].get(t) if t in scores.index else None)
+            vals = vals.map(lambda v: None if _blank(v) else v)
             out.loc[is_formula, c] = vals[is_formula]
         else:
             out.loc[is_formula, c] = "(live formula)"
-    keep = [c for c in out.columns if not out[c].map(lambda v: v in (None, "")).all() and not c.startswith("col")]
+    keep = [c for c in out.columns if not out[c].map(_blank).all() and not c.startswith("col")]
     out = out[keep]
     for c in out.columns:  # numbers back to numbers, so style_table can format them
-        conv = pd.to_numeric(out[c].replace("", np.nan), errors="coerce")
-        if conv.notna().sum() == out[c].map(lambda v: v not in (None, "")).sum():
+        conv = pd.to_numeric(out[c].map(lambda v: np.nan if _blank(v) else v), errors="coerce")
+        if conv.notna().sum() == (~out[c].map(_blank)).sum():
             out[c] = conv
     return out
