@@ -8,15 +8,16 @@ import re
 import warnings
 from collections.abc import Mapping
 from typing import Any
+
 import numpy as np
 import pandas as pd
-from esglib.errors import ConfigError, DataValidationError, Problem
-from esglib.vocabulary import CASH
+
 from esglib import market
-from esglib.errors import MarketDataError
+from esglib.errors import ConfigError, DataValidationError, MarketDataError, Problem
 from esglib.inputs import Table, read_table
 from esglib.inputs._readers import MAX_FILE_BYTES, XLSX_SUFFIXES
 from esglib.inputs.brokers import BrokerExport, detect_broker, parse_broker_export
+from esglib.vocabulary import CASH
 
 __all__ = ['CASH', 'HOLDINGS_ALIASES', 'load_holdings', 'holdings_weights']
 

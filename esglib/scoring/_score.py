@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
-from esglib.inputs import available_as_of, select_figures
+
 from esglib.errors import ConfigError
-from esglib.scoring._metrics import KPI_SPECS, compute_metrics
+from esglib.inputs import available_as_of, select_figures
 from esglib.scoring._config import CORE_DISCLOSURES, FOOTPRINT_PILLARS, PILLARS, ScoreConfig, score_to_band
+from esglib.scoring._metrics import KPI_SPECS, compute_metrics
 
 __all__ = ['score', 'aggregate']
 
