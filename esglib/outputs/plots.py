@@ -104,7 +104,7 @@ def composite_bars(scores: pd.DataFrame, sensitivity: pd.DataFrame | None = None
     if sensitivity is not None and len(sensitivity):
         high = sensitivity.reindex(df.index)["composite_high"]
         right = pd.concat([right, high], axis=1).max(axis=1)
-    for y, (x, r) in enumerate(zip(right, df["rating"])):
+    for y, (x, r) in enumerate(zip(right, df["rating"], strict=True)):
         ax.text(x + 1.5, y, r, va="center", ha="left", fontsize=8, fontweight="bold")
     ax.set_xlim(0, 100)
     ax.set_xlabel("composite score (0-100)")

@@ -58,16 +58,16 @@ def test_style_table_accepts_a_series():
 def test_notes_print_warnings_as_sentences(capsys):
     with notes() as shown:
         warnings.warn("/very/long/path/to/holdings.csv: 1 holding(s) not covered by the esglib universe (kept, "
-                      "unscored): OKLO (1.2%)", UserWarning)
+                      "unscored): OKLO (1.2%)", UserWarning, stacklevel=1)
         warnings.warn("/very/long/path/to/holdings.csv: 1 holding(s) not covered by the esglib universe (kept, "
-                      "unscored): OKLO (1.2%)", UserWarning)  # said once
+                      "unscored): OKLO (1.2%)", UserWarning, stacklevel=1)  # said once
     out = capsys.readouterr().out
     assert out.strip() == "Note: holdings.csv: 1 holding(s) not covered by the esglib universe (kept, unscored): " \
                           "OKLO (1.2%)."
     assert shown == [out.strip()[len("Note: "):]]
     assert "UserWarning" not in out and "/very/long" not in out
     with notes() as shown:
-        warnings.warn("weights sum to 80%", UserWarning)
+        warnings.warn("weights sum to 80%", UserWarning, stacklevel=1)
     assert shown == ["Weights sum to 80%."]
 
 

@@ -56,7 +56,7 @@ def number_format(name: str, values: pd.Series, unit: str | None = None, decimal
         return "{:,.0f}"
     if len(finite) and finite.abs().max() >= 10_000:
         return "{:,.0f}"
-    return "{:,.%df}" % decimals
+    return "{:,." + str(int(decimals)) + "f}"
 
 
 def style_table(df: pd.DataFrame | pd.Series, units: Mapping[str, str] | None = None, *, decimals: int = 2,
@@ -218,7 +218,8 @@ def workbook_preview(path: str | os.PathLike[str], sheet: str = "Summary", score
         if not is_formula.any():
             continue
         if scores is not None and c in live and "ticker" in out.columns:
-            vals = out["ticker"].map(lambda t: scores[c].get(t) if t in scores.index else None)
+            known = scores[c]
+            vals = out["ticker"].map(lambda t, known=known: known.get(t) if t in known.index else None)
             vals = vals.map(lambda v: None if _blank(v) else v)
             out.loc[is_formula, c] = vals[is_formula]
         else:

@@ -274,8 +274,9 @@ def _write_portfolio(book: _Book, ws, items: Sequence[tuple[str, Any]], table: p
     for _, names, cols, fmts in blocks:
         for j, (c, vals, f) in enumerate(zip(names, cols, fmts, strict=True)):
             cap = 60 if c == "question" else 24 if j else 40
-            w = max([auto_width(c.replace("_", " "), [v], f[i] if i < len(f) else None, hi=cap) for i, v in enumerate(vals)] or
-                    [auto_width(c.replace("_", " "), hi=cap)])
+            head = c.replace("_", " ")
+            w = max([auto_width(head, [v], f[i] if i < len(f) else None, hi=cap) for i, v in enumerate(vals)]
+                    or [auto_width(head, hi=cap)])
             widths[j] = max(widths[j], w)
     _widths(ws, widths)
     _print_setup(ws, title_rows="2:2")
