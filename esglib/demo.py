@@ -27,7 +27,6 @@ def run_demo(out_dir: str | Path | None = None, quick: bool = False, stream: Tex
     stream : text stream, optional
         Where progress is printed (default: stdout).
     """
-
     from esglib import plots
     from esglib._io import REPORTS_DIR, atomic_write_text
     from esglib.cli.core import format_scores

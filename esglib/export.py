@@ -115,9 +115,9 @@ def safe_text(value: str) -> str:
 
 
 def sheet_title(name: str, taken: Iterable[str] = ()) -> str:
-    """A valid, unique Excel sheet name for ``name``.
+    r"""A valid, unique Excel sheet name for ``name``.
 
-    Excel sheet names have at most 31 characters, none of ``[ ] : * ? / \\``, do not begin or end with an
+    Excel sheet names have at most 31 characters, none of ``[ ] : * ? / \``, do not begin or end with an
     apostrophe, are not ``History`` and are unique ignoring case.
 
     Parameters
@@ -294,7 +294,7 @@ class _Book:
             v = float(value)
             if not math.isfinite(v):
                 return None if style is None else self.cell(ws, None, style)  # Excel has no inf or NaN
-            if float("%.16g" % v) == v:
+            if float(f"{v:.16g}") == v:
                 if style is None:
                     return v
                 c = WriteOnlyCell(ws, v)

@@ -322,9 +322,10 @@ def carbon_price_shock(baseline: pd.DataFrame | None = None, prices=None, *, sco
                "cost_pct_operating_income"]]
     out = out.sort_values(["price_usd_per_t", "ticker"], kind="stable").reset_index(drop=True)
     out.attrs.update({"scope2": method, "eur_usd": rate, "note": (
-        "cost = (scope1 + scope2 {m}-based) x price; EUR prices converted at {r:g} USD/EUR; operating income is "
-        "not in the bundled data, so its share is NaN unless the baseline carries operating_income_usd_m"
-    ).format(m=method, r=rate)})
+        f"cost = (scope1 + scope2 {method}-based) x price; EUR prices converted at {rate:g} USD/EUR; "
+        "operating income is not in the bundled data, so its share is NaN unless the baseline carries "
+        "operating_income_usd_m"
+    )})
     return out
 
 

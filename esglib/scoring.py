@@ -168,7 +168,7 @@ class ScoreConfig:
         if int(self.carry_forward_years) < 0:
             raise ConfigError(f"`carry_forward_years` must be >= 0, got {self.carry_forward_years!r}")
         edges = tuple(float(e) for e in self.band_edges)
-        if len(edges) != len(RATINGS) - 1 or any(b <= a for a, b in zip(edges, edges[1:])):
+        if len(edges) != len(RATINGS) - 1 or any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
             raise ConfigError(f"`band_edges` must be {len(RATINGS) - 1} increasing cut-offs, got {self.band_edges!r}")
         object.__setattr__(self, "band_edges", edges)
 
@@ -258,7 +258,8 @@ def _coin_winsorise(v: pd.Series, max_points: int = 5) -> pd.Series:
     return v
 
 
-def _normalise(values: pd.Series, groups: pd.Series, higher_is_better: bool, cfg: ScoreConfig) -> tuple[pd.Series, pd.Series]:
+def _normalise(values: pd.Series, groups: pd.Series, higher_is_better: bool,
+               cfg: ScoreConfig) -> tuple[pd.Series, pd.Series]:
     """Min-max or z-score 0-100 score of one KPI (NaN where missing) and the comparison group used per company.
 
     Percentile normalisation (the default) is done for every KPI at once by :func:`_normalise_percentile`.
@@ -435,7 +436,8 @@ def _detail(disclosures: pd.DataFrame | None, companies: pd.DataFrame | None, co
         r = s["ticker"].map(ref)
         s = s[(s["fiscal_year"] <= r) & (s["fiscal_year"] >= r - cfg.carry_forward_years)]
         q = s["data_quality"].map(cfg.quality_weights).fillna(min(cfg.quality_weights.values()))
-        best = pd.DataFrame({"ticker": s["ticker"], "metric": s["metric"], "q": q}).groupby(["ticker", "metric"])["q"].max()
+        best = (pd.DataFrame({"ticker": s["ticker"], "metric": s["metric"], "q": q})
+                .groupby(["ticker", "metric"])["q"].max())
         out["disclosure"] = (best.groupby(level=0).sum() / len(CORE_DISCLOSURES) * 100).reindex(tickers).fillna(0.0)
     else:  # KPIs given directly: completeness = share of KPIs present
         out["disclosure"] = values.notna().mean(axis=1) * 100
@@ -486,7 +488,8 @@ def _flags(values, years, ref, selected, pillar_has, withheld, cfg, tickers) -> 
         design = latest_sel[(latest_sel["metric"] == "pue") & (latest_sel["basis"].fillna("") == "design")]
         add(pd.Series(True, index=design["ticker"].unique()).reindex(tickers, fill_value=False)
             & values["pue"].notna(), "pue_design_value_only")
-        low_q = latest_sel[latest_sel["data_quality"] >= 3].groupby("ticker").size() / latest_sel.groupby("ticker").size()
+        low_q = (latest_sel[latest_sel["data_quality"] >= 3].groupby("ticker").size()
+                 / latest_sel.groupby("ticker").size())
         add(low_q.reindex(tickers) > 0.5, "mostly_secondary_sources")
         restated = latest_sel[latest_sel["n_candidates"] > 1].groupby("ticker").size()
         add(restated.reindex(tickers) > 0, "figure_choice_among_editions")
@@ -621,7 +624,8 @@ def _explain_one(det: _Detail, ticker: str) -> pd.DataFrame:
             rows.append({
                 "pillar": p, "metric": m, "value": val, "unit": spec.unit,
                 "fiscal_year": None if pd.isna(yr) else int(yr),
-                "source": " | ".join(dict.fromkeys(srcs["source_title"].astype(str))) if pd.notna(val) else "not disclosed",
+                "source": (" | ".join(dict.fromkeys(srcs["source_title"].astype(str))) if pd.notna(val)
+                           else "not disclosed"),
                 "source_url": " | ".join(dict.fromkeys(srcs["source_url"].astype(str))) if pd.notna(val) else "",
                 "data_quality": srcs["data_quality"].max() if pd.notna(val) and len(srcs) else np.nan,
                 "compared_with": det.groups.at[t, m] if pd.notna(val) else None,

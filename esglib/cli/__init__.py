@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "esglib.cli.portfolio",
     "esglib.cli.excel",
     "esglib.cli.reports",
+    "esglib.cli.notebooks",
 )
 
 
@@ -36,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
                "column and rule).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    from esglib._version import __version__
+
+    parser.add_argument("--version", action="version", version=f"esglib {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:

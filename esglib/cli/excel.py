@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from esglib.cli.core import add_data_args, config_from_args as _config
+from esglib.cli.core import add_data_args
+from esglib.cli.core import config_from_args as _config
 
 __all__ = ["register"]
 
