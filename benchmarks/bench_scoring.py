@@ -103,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         companies, kpis = synthetic_universe(n)
         score(kpis=kpis, companies=companies, config=cfg)  # warm-up (imports, caches)
-        t_score = best_of(lambda: score(kpis=kpis, companies=companies, config=cfg), args.repeat)
-        t_base = best_of(lambda: baseline(kpis, companies), args.repeat)
+        t_score = best_of(lambda kpis=kpis, companies=companies: score(kpis=kpis, companies=companies, config=cfg),
+                          args.repeat)
+        t_base = best_of(lambda kpis=kpis, companies=companies: baseline(kpis, companies), args.repeat)
         print(f"{n:>14,} {len(companies):>10,} {t_score:>9.3f} {t_base:>11.3f} {t_score / t_base:>7.2f}")
         last = (n, t_score, t_base)
     # sensitivity: 10,000 draws x 3,000 rated companies

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from esglib.inputs._disclosures import PEER_GROUPS, load_companies, load_disclosures, validate_disclosures, load_macro, select_figures, publication_dates, available_as_of, data_as_of, DEFAULT_PUBLICATION_LAG_DAYS
-from esglib.inputs._paths import PACKAGE_DIR, DATA_DIR, REPORTS_DIR
+from esglib.inputs._paths import PACKAGE_DIR, DATA_DIR, REPORTS_DIR, bundled_data_dir, bundled_notebooks_dir, source_checkout
 from esglib.inputs._readers import Table, read_table, column_letter, require_columns
 from esglib.inputs._schema import MetricSpec, METRICS, OTHER_PREFIX, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, DISCLOSURE_COLUMNS, QUALITY_LABELS, is_known_metric, MIN_YEAR
 from esglib.inputs._units import UNIT_FAMILIES, CANONICAL_UNIT, normalise_unit_name, factor_to_canonical, family_of, convert
@@ -22,6 +22,9 @@ __all__ = [
     "PACKAGE_DIR",
     "DATA_DIR",
     "REPORTS_DIR",
+    "bundled_data_dir",
+    "bundled_notebooks_dir",
+    "source_checkout",
     "Table",
     "read_table",
     "column_letter",

@@ -80,7 +80,8 @@ def load_companies(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
                                       df.at[i, "peer_group"]))
     fye = pd.to_datetime("2001-" + df["fiscal_year_end"], format="%Y-%m-%d", errors="coerce")
     for i in df.index[fye.isna()]:
-        problems.append(table.problem(i, "fiscal_year_end", "fiscal_year_end must be MM-DD", df.at[i, "fiscal_year_end"]))
+        problems.append(table.problem(i, "fiscal_year_end", "fiscal_year_end must be MM-DD",
+                                      df.at[i, "fiscal_year_end"]))
     if problems:
         raise DataValidationError(problems)
     return df[list(COMPANY_COLUMNS)].reset_index(drop=True)
@@ -216,7 +217,8 @@ def validate_disclosures(table: Table, companies: pd.DataFrame | None = None, ma
     value = _parse_numbers(df["value"])
     for i in df.index[value.isna()]:
         raw = df.at[i, "value"]
-        rule = "value is blank" if raw == "" else "value is not a plain number (no thousands separators, % signs or text)"
+        rule = ("value is blank" if raw == ""
+                else "value is not a plain number (no thousands separators, % signs or text)")
         problems.append(table.problem(i, "value", rule, raw))
     infinite = value.notna() & ~np.isfinite(value)  # e.g. '1e999' parses to inf
     for i in df.index[infinite]:

@@ -1,5 +1,8 @@
-"""Charts (seaborn/matplotlib live only here). Every function takes frames, returns the matplotlib Axes or
-Figure, titles the chart, labels units and adds a source line; :func:`save` writes a PNG atomically."""
+"""Charts (seaborn/matplotlib live only here).
+
+Every function takes frames, returns the matplotlib Axes or Figure, titles the chart, labels units and adds a
+source line; :func:`save` writes a PNG atomically.
+"""
 
 from __future__ import annotations
 
@@ -69,7 +72,7 @@ def composite_bars(scores: pd.DataFrame, sensitivity: pd.DataFrame | None = None
                                                      (s["composite_high"] - df["composite"]).clip(lower=0)],
                     fmt="none", ecolor="0.2", capsize=3, label="5th-95th pct under random weights")
         ax.legend(loc="lower right", fontsize=8)
-    for y, (v, r) in enumerate(zip(df["composite"], df["rating"])):
+    for y, (v, r) in enumerate(zip(df["composite"], df["rating"], strict=True)):
         ax.text(v + 0.5, y, r, va="center", fontsize=8)
     ax.set_xlim(0, 100)
     ax.set_xlabel("composite score (0-100)")
@@ -112,7 +115,8 @@ def scope2_gap(figures: pd.DataFrame, ax=None, source: str = SOURCE_NOTE):
     return ax
 
 
-def cumulative_returns(returns: pd.DataFrame, ax=None, source: str = "Prices: Yahoo Finance snapshot (see data/prices)"):
+def cumulative_returns(returns: pd.DataFrame, ax=None,
+                       source: str = "Prices: Yahoo Finance snapshot (see data/prices)"):
     """Growth of 1 for each column of a returns frame (DatetimeIndex x series, simple returns)."""
     plt, _ = _plt()
     if ax is None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from esglib.app.cli.core import add_data_args, config_from_args as _config
+from esglib.app.cli.core import add_data_args
+from esglib.app.cli.core import config_from_args as _config
 
 __all__ = ["register"]
 

@@ -45,12 +45,15 @@ def suite_overview() -> pd.DataFrame:
 def repo_path(path: str | os.PathLike[str]) -> Path:
     """Resolve a path given relative to the repository root (as notebook parameters are) or to the cwd.
 
-    An absolute path, or one that exists relative to the current folder, is returned as is; otherwise the path
-    is taken relative to the folder that holds ``data/`` (the repository root in a source checkout).
+    An absolute path, or one that exists relative to the current folder, is returned as is; a path that starts
+    with ``data/`` is taken inside the bundled data (also where esglib is installed, not cloned); otherwise the
+    path is taken relative to the folder that holds ``data/`` (the repository root in a source checkout).
     """
     p = Path(path)
     if p.is_absolute() or p.exists():
         return p
+    if p.parts[:1] == ("data",):
+        return DATA_DIR.joinpath(*p.parts[1:])
     return DATA_DIR.parent / p
 
 
