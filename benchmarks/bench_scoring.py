@@ -25,8 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from esglib.inputs import PEER_GROUPS  # noqa: E402
-from esglib.scoring import KPI_SPECS  # noqa: E402
-from esglib.scoring import ScoreConfig, score, sensitivity  # noqa: E402
+from esglib.scoring import KPI_SPECS, ScoreConfig, score, sensitivity  # noqa: E402
 
 YEARS = 10
 #: Share of missing values per KPI in the synthetic universe (rough shape of the real data: PUE, WUE and

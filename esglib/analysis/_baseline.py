@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+
 import pandas as pd
+
 from esglib.errors import ConfigError
-from esglib.inputs import METRICS
-from esglib.inputs import select_figures
+from esglib.inputs import METRICS, select_figures
 
 __all__ = ['DEFAULT_EUR_USD', 'EUR_USD_NOTE', 'CARBON_INPUTS', 'GROWTH_INPUTS', 'company_baseline']
 
@@ -94,7 +95,6 @@ def company_baseline(disclosures: pd.DataFrame | None = None, required: Sequence
     ConfigError
         If ``required`` is empty or names a metric that is not canonical.
     """
-
     required = tuple(required)
     optional = tuple(m for m in optional if m not in required)
     if not required:
@@ -106,7 +106,8 @@ def company_baseline(disclosures: pd.DataFrame | None = None, required: Sequence
     if year is not None:
         year = int(_finite_number("year", year))
     if disclosures is None:
-        raise ConfigError("`disclosures` is required: pass a frame (esglib.bundled.disclosures() gives the bundled one)")
+        raise ConfigError("`disclosures` is required: pass a frame "
+                          "(esglib.bundled.disclosures() gives the bundled one)")
     d = disclosures
     figures = select_figures(d)
     columns = ["company", "fiscal_year", *required, *optional, "complete"]

@@ -22,12 +22,17 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
 import numpy as np
 import pandas as pd
+
 from esglib.errors import ConfigError
 from esglib.vocabulary import PILLARS
 
-__all__ = ['newey_west_lags', 'AlphaResult', 'CrossSectionResult', 'alpha_regression', 'cross_section_regression', 'subsequent_returns', 'MIN_OBSERVATIONS']
+__all__ = [
+    "newey_west_lags", "AlphaResult", "CrossSectionResult", "alpha_regression", "cross_section_regression",
+    "subsequent_returns", "MIN_OBSERVATIONS",
+]
 
 
 #: Fewer observations than this and a result is reported as unable to support a conclusion.

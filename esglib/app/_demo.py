@@ -15,8 +15,7 @@ from typing import TextIO
 from esglib.app import _demo_portfolio as demo_portfolio
 from esglib.app._format import format_scores
 from esglib.atomicio import atomic_write_text
-from esglib.inputs import REPORTS_DIR
-from esglib.inputs import data_as_of, load_companies, load_disclosures, load_macro, select_figures
+from esglib.inputs import REPORTS_DIR, data_as_of, load_companies, load_disclosures, load_macro, select_figures
 from esglib.outputs import plots
 from esglib.outputs.excel import write_scorecard
 from esglib.scoring import ScoreConfig, score, sensitivity
@@ -36,7 +35,6 @@ def run_demo(out_dir: str | Path | None = None, quick: bool = False, stream: Tex
     stream : text stream, optional
         Where progress is printed (default: stdout).
     """
-
     out = Path(out_dir) if out_dir else REPORTS_DIR
     out.mkdir(parents=True, exist_ok=True)
     s = stream or sys.stdout

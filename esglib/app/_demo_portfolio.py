@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
+
 from esglib.analysis import alpha_regression
 from esglib.atomicio import atomic_write_text
 from esglib.backtest import esg_backtest

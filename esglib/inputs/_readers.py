@@ -13,7 +13,9 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
 import pandas as pd
+
 from esglib.errors import DataValidationError, Problem
 
 __all__ = ['Table', 'read_table', 'column_letter', 'require_columns']

@@ -7,19 +7,29 @@ source line; :func:`save` writes a PNG atomically.
 from __future__ import annotations
 
 from pathlib import Path
+
 import pandas as pd
+
 from esglib.atomicio import atomic_path
 from esglib.scoring import PILLARS
 
-__all__ = ['pillar_heatmap', 'composite_bars', 'scope2_gap', 'cumulative_returns', 'drawdowns', 'tradeoff', 'macro_demand', 'save', 'SOURCE_NOTE', 'keep', 'us_datacentre_electricity', 'industry_pue', 'us_datacentre_water', 'google_cfe_regions', 'google_cfe_spread', 'variant_ranks', 'rank_intervals', 'screen_weights', 'carbon_cost_curve', 'emissions_paths', 'water_exposure', 'show']
+__all__ = [
+    "pillar_heatmap", "composite_bars", "scope2_gap", "cumulative_returns", "drawdowns", "tradeoff", "macro_demand",
+    "save", "SOURCE_NOTE", "keep", "us_datacentre_electricity", "industry_pue", "us_datacentre_water",
+    "google_cfe_regions", "google_cfe_spread", "variant_ranks", "rank_intervals", "screen_weights", "carbon_cost_curve",
+    "emissions_paths", "water_exposure", "show",
+]
 
 
 SOURCE_NOTE = "Source: company disclosures as cited in data/disclosures.csv (esglib)"
 
 
 def _plt():
-    """pyplot and seaborn, imported on first use. The backend is the caller's choice (``MPLBACKEND``, or
-    ``matplotlib.use``): the command line and the tests pick Agg; matplotlib falls back to Agg without a display."""
+    """Pyplot and seaborn, imported on first use.
+
+    The backend is the caller's choice (``MPLBACKEND``, or ``matplotlib.use``): the command line and the tests pick
+    Agg; matplotlib falls back to Agg without a display.
+    """
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -188,7 +198,6 @@ def macro_demand(macro: pd.DataFrame, ax=None):
 
 def save(obj, path: str | Path, dpi: int = 150) -> Path:
     """Save an Axes or Figure as PNG atomically and close it; returns the path."""
-
     plt, _ = _plt()
     fig = obj.figure if hasattr(obj, "figure") and not hasattr(obj, "savefig") else obj
     with atomic_path(path) as tmp:
@@ -478,7 +487,6 @@ def keep(obj, path: str | Path, dpi: int = 150) -> Path:
     :func:`save` closes the figure (right for scripts); in a notebook write ``png = plots.keep(ax, path)`` and the
     chart appears below the cell as well as in the file.
     """
-
     fig = obj.figure if hasattr(obj, "figure") and not hasattr(obj, "savefig") else obj
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, format="png")

@@ -8,13 +8,14 @@ import re
 import warnings
 from collections.abc import Mapping
 from typing import Any
+
 import numpy as np
 import pandas as pd
-from esglib.errors import ConfigError, DataValidationError, Problem
-from esglib.vocabulary import CASH
+
 from esglib import market
-from esglib.errors import MarketDataError
+from esglib.errors import ConfigError, DataValidationError, MarketDataError, Problem
 from esglib.inputs import read_table
+from esglib.vocabulary import CASH
 
 __all__ = ['CASH', 'HOLDINGS_ALIASES', 'load_holdings', 'holdings_weights']
 
@@ -97,7 +98,6 @@ def _latest_prices(tickers: list[str], source: str = "snapshot") -> pd.Series:
     Tickers the source does not have are NaN; the caller reports them (the market module's own warning is
     silenced to avoid saying it twice).
     """
-
     out = pd.Series(np.nan, index=pd.Index(tickers, dtype=object), dtype="float64")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -163,7 +163,6 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
         non-numeric cells (``n/a``, ``12%`` in a shares column), negative holdings other than cash, a blank
         ticker without an amount, shares without a price, and a total that is zero or negative.
     """
-
     table = read_table(path, sheet=sheet)
     df = table.frame
     cols = list(df.columns)

@@ -56,8 +56,8 @@ def _holdings(args: argparse.Namespace, scores, disclosures, companies):
 
 def _cmd_scorecard(args: argparse.Namespace) -> int:
     from esglib.inputs import load_companies, load_disclosures
-    from esglib.outputs.excel._styling import _check_xlsx
     from esglib.outputs.excel import write_scorecard
+    from esglib.outputs.excel._styling import _check_xlsx
     from esglib.scoring import score
 
     _check_xlsx(args.out, "--out")

@@ -75,8 +75,8 @@ def copy_notebooks(dest: str | os.PathLike[str], *, force: bool = False) -> list
     ConfigError
         If a file to write exists and ``force`` is false.
     """
-    from esglib.inputs import DATA_DIR
     from esglib.errors import ConfigError
+    from esglib.inputs import DATA_DIR
 
     dest = Path(dest)
     plan = [(src, dest / src.name) for src in _suite()]
@@ -117,8 +117,8 @@ def lab_command(folder: str | os.PathLike[str], lab_args: list[str] | None = Non
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
-    from esglib.inputs import source_checkout
     from esglib.errors import ConfigError
+    from esglib.inputs import source_checkout
 
     if importlib.util.find_spec("jupyterlab") is None:
         raise ConfigError(f"`esglib lab` needs JupyterLab, which comes with the notebooks extra: {INSTALL_HINT}")

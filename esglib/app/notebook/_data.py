@@ -5,18 +5,23 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+
 import numpy as np
 import pandas as pd
-from esglib.inputs import DATA_DIR
+
+from esglib.analysis import company_baseline
 from esglib.app import bundled
 from esglib.errors import ConfigError
-from esglib.analysis import company_baseline
-from esglib.inputs import data_as_of, load_companies, load_disclosures, load_macro
+from esglib.inputs import DATA_DIR, data_as_of, load_companies, load_disclosures, load_macro
 from esglib.market import snapshot_as_of
-from esglib.scoring import ProcurementLadder
 from esglib.outputs.excel import fill_template, sheet_preview  # re-exported for the notebooks
+from esglib.scoring import ProcurementLadder
 
-__all__ = ['fill_template', 'sheet_preview', 'NOTEBOOKS', 'PRICES_AS_OF', 'suite_overview', 'data_inventory', 'repo_path', 'disclosure_counts', 'figures_for', 'headline_figures', 'load_google_region_cfe', 'cfe_spread', 'scope2_methods', 'instrument_ladder']
+__all__ = [
+    "fill_template", "sheet_preview", "NOTEBOOKS", "PRICES_AS_OF", "suite_overview", "data_inventory", "repo_path",
+    "disclosure_counts", "figures_for", "headline_figures", "load_google_region_cfe", "cfe_spread", "scope2_methods",
+    "instrument_ladder",
+]
 
 
 #: The notebook suite: (file, audience, goal).
@@ -79,7 +84,6 @@ def data_inventory(disclosures: pd.DataFrame | None = None, companies: pd.DataFr
     DataFrame
         One row per data set: ``dataset, file, rows, covers, as_of``.
     """
-
     companies = load_companies() if companies is None else companies
     disclosures = load_disclosures(companies=companies) if disclosures is None else disclosures
     macro = load_macro() if macro is None else macro
@@ -198,7 +202,6 @@ def headline_figures(macro: pd.DataFrame | None = None) -> pd.DataFrame:
         m3). Where several rows match, the best ``data_quality`` is shown. Figures absent from ``macro`` are
         skipped.
     """
-
     m = load_macro() if macro is None else macro
     rows = []
     for label, series, region, year in HEADLINES:
@@ -292,7 +295,6 @@ def scope2_methods(disclosures: pd.DataFrame | None = None) -> pd.DataFrame:
         scope2_market_tco2e, gap_tco2e`` (location - market: what instruments remove on paper) and
         ``removed_by_instruments_pct`` (gap / location).
     """
-
     disclosures = bundled.disclosures() if disclosures is None else disclosures
     b = company_baseline(disclosures, required=("scope2_location_tco2e", "scope2_market_tco2e"))
     out = b.drop(columns="complete")
@@ -315,7 +317,6 @@ def instrument_ladder(ladder: Any = None) -> pd.DataFrame:
     DataFrame
         ``instrument, re100_type, what_it_is, matching, esglib_quality``.
     """
-
     q = ladder or ProcurementLadder()
     rows = [
         ("hourly carbon-free energy (24/7 CFE)", "any, matched hour by hour", "clean energy consumed in the same "

@@ -8,19 +8,30 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
 import numpy as np
 import pandas as pd
+
 from esglib.atomicio import atomic_path
-from esglib.portfolio import holdings_weights
 from esglib.errors import ConfigError
+from esglib.inputs import DATA_DIR, data_as_of
 from esglib.outputs.excel._cells import _RESERVED_SHEETS, _is_missing, sheet_title
-from esglib.outputs.excel._sheets import _PILLARS, _fmt, _headline, _peer_medians, _sources_frame, _write_company, _write_methodology, _write_portfolio, _write_sources, _write_summary, _write_weights
+from esglib.outputs.excel._sheets import (
+    _PILLARS,
+    _fmt,
+    _headline,
+    _peer_medians,
+    _sources_frame,
+    _write_company,
+    _write_methodology,
+    _write_portfolio,
+    _write_sources,
+    _write_summary,
+    _write_weights,
+)
 from esglib.outputs.excel._styling import _check_xlsx, _new_book
-from esglib.inputs import DATA_DIR
-from esglib.inputs import data_as_of
-from esglib.portfolio import portfolio_summary
-from esglib.scoring import ScoreConfig
-from esglib.scoring import explain_many
+from esglib.portfolio import holdings_weights, portfolio_summary
+from esglib.scoring import ScoreConfig, explain_many
 
 __all__ = ['write_scorecard', 'PER_COMPANY_SHEETS_MAX']
 
@@ -264,7 +275,6 @@ def write_scorecard(path: str | os.PathLike[str], scores: pd.DataFrame | None = 
 
 def _explain_all(rows: pd.DataFrame, inp: _Inputs) -> tuple[dict[str, pd.DataFrame | None], dict[str, str]]:
     """:func:`esglib.explain` for every row that can be explained (needs the disclosures)."""
-
     out: dict[str, pd.DataFrame | None] = {}
     notes: dict[str, str] = {}
     if inp.disclosures is None:

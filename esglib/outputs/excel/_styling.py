@@ -11,8 +11,10 @@ from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
 import numpy as np
 import pandas as pd
+
 from esglib.errors import ConfigError
 from esglib.outputs.excel._cells import _FORMULA_TRIGGERS, _is_missing, _letter, safe_text
 
@@ -138,7 +140,7 @@ class _Book:
             v = float(value)
             if not math.isfinite(v):
                 return None if style is None else self.cell(ws, None, style)  # Excel has no inf or NaN
-            if float("%.16g" % v) == v:
+            if float(f"{v:.16g}") == v:
                 if style is None:
                     return v
                 c = WriteOnlyCell(ws, v)
