@@ -64,7 +64,6 @@ def repo_path(path: str | os.PathLike[str]) -> Path:
 
 def _prices_as_of() -> str:
     try:
-
         return snapshot_as_of()
     except Exception:  # noqa: BLE001 - the market module is optional here; fall back to the documented date
         return PRICES_AS_OF

@@ -65,7 +65,6 @@ def _resolve_inputs(scores, disclosures, companies, config, year) -> _Inputs:
         raise ConfigError(f"`scores` lacks column(s) {missing}; pass the output of esglib.score()")
     config = config or scores.attrs.get("config") or ScoreConfig()
     if disclosures is not None and "source_file" in disclosures.columns and len(disclosures):
-
         files = {str(f) for f in disclosures["source_file"].dropna().unique()}
         bundled = bundled or files == {str(DATA_DIR / "disclosures.csv")}
     return _Inputs(scores, disclosures, companies, config, year, bundled)

@@ -305,7 +305,6 @@ def _write_company(book: _Book, ws, ticker: str, rec: pd.Series, lay: _Layout, s
     if ex is None:
         book.row(ws, [note or "metric table unavailable"], "muted")
     else:
-
         for e in ex.itertuples(index=False):
             url = _first_url(e.source_url)
             src = str(e.source)
