@@ -15,7 +15,7 @@ from esglib.inputs._disclosures import (
     validate_disclosures,
 )
 from esglib.inputs._paths import DATA_DIR, PACKAGE_DIR, REPORTS_DIR
-from esglib.inputs._readers import Table, column_letter, read_table, require_columns
+from esglib.inputs._readers import MAX_FILE_BYTES, Table, column_letter, read_table, require_columns
 from esglib.inputs._schema import (
     DISCLOSURE_COLUMNS,
     METRICS,
@@ -52,6 +52,7 @@ __all__ = [
     "REPORTS_DIR",
     "Table",
     "read_table",
+    "MAX_FILE_BYTES",
     "column_letter",
     "require_columns",
     "MetricSpec",

@@ -216,14 +216,17 @@ def test_bad_path(tmp_path):
         write_template(tmp_path / "t.xls")
 
 
-def test_failure_leaves_existing_file_untouched(tmp_path, monkeypatch):
-    import esglib.outputs.excel._template as export
-
+@pytest.mark.parametrize("where", ["disclosures", "lists", "save"])
+def test_failure_leaves_existing_file_untouched(tmp_path, where):
     target = write_template(tmp_path / "t.xlsx")
     before = target.read_bytes()
-    monkeypatch.setattr(export, "_unit_choices", lambda: 1 / 0)
+
+    def boom(stage, tmp):
+        if stage == where:
+            1 / 0
+
     with pytest.raises(ZeroDivisionError):
-        write_template(target)
+        write_template(target, on_step=boom)
     assert target.read_bytes() == before
     assert not list(tmp_path.glob(f"{TMP_PREFIX}*"))
 
