@@ -49,7 +49,7 @@ OUT.mkdir(parents=True, exist_ok=True)
 import ipywidgets as widgets
 from IPython.display import display
 
-holdings = esglib.load_holdings(primer.repo_path(holdings_path), bundled.companies())
+holdings = esglib.load_holdings(primer.repo_path(holdings_path), bundled.companies(), prices=bundled.latest_prices)
 holdings[["company", "peer_group", "weight", "market_value", "covered"]]
 
 # %% [markdown]

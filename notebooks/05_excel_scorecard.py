@@ -42,7 +42,7 @@ from esglib.outputs import TEMPLATE_COLUMNS
 companies = bundled.companies()
 disclosures = bundled.disclosures()
 scores = esglib.score(disclosures, companies=companies)
-holdings = esglib.load_holdings(primer.repo_path("data/sample_portfolio.csv"), companies)
+holdings = esglib.load_holdings(primer.repo_path("data/sample_portfolio.csv"), companies, prices=bundled.latest_prices)
 
 # %% [markdown]
 # ## 1. The scorecard

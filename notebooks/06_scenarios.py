@@ -80,7 +80,8 @@ location.pivot(index="ticker", columns="scenario", values="cost_pct_revenue")[pr
 # non-disclosers are not covered).
 
 # %%
-holdings = esglib.load_holdings(primer.repo_path("data/sample_portfolio.csv"), bundled.companies())
+holdings = esglib.load_holdings(primer.repo_path("data/sample_portfolio.csv"), bundled.companies(),
+                                prices=bundled.latest_prices)
 portfolio = scenarios.portfolio_weighted(shock, holdings)
 portfolio
 

@@ -185,11 +185,11 @@ print("done", flush=True)
 def scorecard_inputs(tmp_path_factory):
     """Scores, disclosures, companies and config of the bundled data, pickled for the children."""
     pytest.importorskip("esglib.outputs.excel", reason="esglib.outputs.excel has not landed")
-    from esglib.inputs import load_companies, load_disclosures
+    from esglib import bundled
     from esglib.scoring import ScoreConfig, score
 
-    companies = load_companies()
-    disclosures = load_disclosures(companies=companies)
+    companies = bundled.companies()
+    disclosures = bundled.disclosures()
     cfg = ScoreConfig()
     kw = {"scores": score(disclosures, cfg, companies=companies), "disclosures": disclosures,
           "companies": companies, "config": cfg}
