@@ -188,9 +188,9 @@ def test_errors_are_named_by_sheet_and_cell(template, tmp_path, companies):
     assert "Disclosures!D14 (value): PUE 0.8 is below 1" in str(info.value)
 
 
-def test_blank_template_is_a_clear_error(template):
+def test_blank_template_is_a_clear_error(template, companies):
     with pytest.raises(DataValidationError, match="no data rows"):
-        load_disclosures(template)
+        load_disclosures(template, companies)
 
 
 @given(st.floats(min_value=0, max_value=100, allow_nan=False, allow_infinity=False))
