@@ -232,10 +232,12 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
     if amount == "shares":
         sec = ~rec["is_cash"]
         tickers = sorted(set(rec.loc[sec, "ticker"]))
-        if prices is None:
+        if prices is None and tickers:
             raise ConfigError(f"{table.file}: a shares column needs `prices` to value it (a mapping by ticker, or "
                               "esglib.bundled.latest_prices for the bundled snapshot's latest close)")
-        if isinstance(prices, pd.Series):
+        if prices is None:  # cash only: nothing to price
+            px = pd.Series(dtype="float64")
+        elif isinstance(prices, pd.Series):
             px = prices
         elif callable(prices):
             ytick = {t: str(uni.at[t, "yahoo_ticker"]) if t in uni.index else t for t in tickers}
