@@ -134,8 +134,8 @@ def screen_view(holdings: pd.DataFrame, disclosures: pd.DataFrame, companies: pd
     table.index.name = "ticker"
     after = res.weights[res.weights > 0]
     return ScreenView(table=table[list(TABLE_COLUMNS)], kept=int(len(after)), excluded=int(len(res.excluded)),
-                      composite_before=_wcomposite(res.before, scores), composite_after=_wcomposite(res.weights, scores),
-                      method=res.method or "no screen")
+                      composite_before=_wcomposite(res.before, scores),
+                      composite_after=_wcomposite(res.weights, scores), method=res.method or "no screen")
 
 
 def all_flags(disclosures: pd.DataFrame, companies: pd.DataFrame) -> list[str]:
@@ -146,7 +146,7 @@ def all_flags(disclosures: pd.DataFrame, companies: pd.DataFrame) -> list[str]:
 
 
 def _chart_png(table: pd.DataFrame) -> bytes:
-    """The weights-before-and-after chart from :func:`esglib.plots.screen_weights`, as PNG bytes."""
+    """Draw the weights before and after with :func:`esglib.plots.screen_weights`; return PNG bytes."""
     ax = plots.screen_weights(table[["weight_before", "weight_after"]])
     with tempfile.TemporaryDirectory(prefix="esglib-app-") as tmp:
         return plots.save(ax, Path(tmp) / "chart.png", dpi=90).read_bytes()
@@ -168,7 +168,7 @@ def _load_upload(data: bytes, filename: str, companies: pd.DataFrame) -> tuple[p
 
 
 def _format_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Rounded, readable copy of the table for display (weights in %, scores to one decimal)."""
+    """Return a rounded copy of the table for display (weights in %, scores to one decimal)."""
     t = table.copy()
     for c in ("composite", *PILLARS):
         t[c] = t[c].map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
@@ -179,7 +179,7 @@ def _format_table(table: pd.DataFrame) -> pd.DataFrame:
 
 def build_app(companies: pd.DataFrame, disclosures: pd.DataFrame, holdings: pd.DataFrame, *,
               holdings_name: str = "holdings", notes: Iterable[str] = (), as_of: Any = None):
-    """The Panel page of the screen for one browser session.
+    """Build the Panel page of the screen for one browser session.
 
     Parameters
     ----------
@@ -294,7 +294,7 @@ def serve(companies: pd.DataFrame, disclosures: pd.DataFrame, holdings: pd.DataF
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
+    """Return a TCP port on 127.0.0.1 that is free right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])

@@ -19,7 +19,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ ol.sources li{margin-bottom:.3rem;word-break:break-all}
 
 
 def safe_link(url: Any, text: Any | None = None) -> str:
-    """``<a href>`` for an ``http``/``https`` URL, else the escaped text alone (never a link).
+    """Return an ``<a href>`` for an ``http``/``https`` URL, else the escaped text alone (never a link).
 
     Parameters
     ----------
@@ -94,7 +94,7 @@ class Footnotes:
         return [self.cite(a, b) for a, b in zip(t, u, strict=True)]
 
     def to_html(self) -> str:
-        """The ordered list of sources; each item has ``id="src-N"`` so ``[N]`` references can jump to it."""
+        """Render the ordered list of sources; each item has ``id="src-N"`` so ``[N]`` references can jump to it."""
         items = []
         for i, (title, url) in enumerate(self.entries, 1):
             link = safe_link(url) if url else "(no URL on file)"
@@ -162,7 +162,8 @@ def _profile(summary, universe) -> str:
     verdict = ("" if pd.isna(diff) else f" ({'above' if diff > 0 else 'below' if diff < 0 else 'level with'} "
                f"the unscreened universe by {abs(diff):.1f} points)")
     head = (f'<p class="headline">Portfolio composite <b>{_fmt(summary.composite, "{:.1f}")}</b>, rating '
-            f"<b>{_esc(summary.rating)}</b>{_esc(verdict)}; unscreened universe {_fmt(universe.composite if universe else None, '{:.1f}')}"
+            f"<b>{_esc(summary.rating)}</b>{_esc(verdict)}; unscreened universe "
+            f"{_fmt(universe.composite if universe else None, '{:.1f}')}"
             f" ({_esc(base_rating)}). Scores cover {summary.score_coverage:.0%} of the portfolio's weight.</p>")
     return head + tbl
 
@@ -206,7 +207,8 @@ def _heatmaps(holdings: pd.DataFrame, scores: pd.DataFrame) -> str:
                    + _img(_png(ax), "pillar heatmap of the unrated holdings"))
     missing = [t for t in holdings.index if t not in scores.index]
     if missing:
-        out.append(f'<p class="note">Not in the scored universe (no scores, not drawn): {_esc(", ".join(missing))}.</p>')
+        out.append('<p class="note">Not in the scored universe (no scores, not drawn): '
+                   f'{_esc(", ".join(missing))}.</p>')
     return "".join(out) or '<p class="note">No holding is in the scored universe.</p>'
 
 
@@ -291,7 +293,7 @@ def render_report(holdings: pd.DataFrame, scores: pd.DataFrame, summary, explana
         The whole HTML document. Inputs are not modified.
     """
     fn = Footnotes()
-    when = (generated or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+    when = (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     basis = f"figures public on {pd.Timestamp(as_of).date()}" if as_of is not None else "latest figures on file"
     meta = (f"Holdings: {holdings_name or 'portfolio'} · {summary.n_holdings} lines · value "
             f"{summary.portfolio_value:,.0f} · scores from {basis} · generated {when} by esglib")
