@@ -83,6 +83,16 @@ def test_inputs_are_not_modified(holdings, disclosures, companies):
     pd.testing.assert_frame_equal(disclosures, d)
 
 
+def test_an_uploaded_file_loads_like_a_path(holdings, companies):
+    from esglib.app.webapp import _load_upload
+
+    h, notes = _load_upload(SAMPLE.read_bytes(), "my broker export.csv", companies)
+    pd.testing.assert_series_equal(h["weight"], holdings["weight"])
+    assert notes and all("my broker export.csv" in n for n in notes)  # the user's file name, not a temp path
+    with pytest.raises(ConfigError, match="CSV or XLSX"):
+        _load_upload(b"x", "holdings.pdf", companies)
+
+
 # ------------------------------------------------------------------------------------------------ real browser
 def _browser_or_skip() -> tuple[str, str]:
     pytest.importorskip("panel", reason="app browser test skipped: panel is not installed (pip install esglib[app])")
