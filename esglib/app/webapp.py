@@ -21,10 +21,12 @@ from typing import Any
 
 import pandas as pd
 
-from esglib import plots
 from esglib.errors import ConfigError, EsglibError
-from esglib.portfolio import RATING_ORDER, apply_screens, load_holdings
-from esglib.scoring import PILLARS, ScoreConfig, score
+from esglib.inputs import DATA_DIR, load_companies, load_disclosures
+from esglib.outputs import plots
+from esglib.portfolio import apply_screens, load_holdings
+from esglib.scoring import ScoreConfig, score
+from esglib.vocabulary import PILLARS, RATINGS
 
 __all__ = ["ScreenView", "screen_view", "all_flags", "build_app", "serve", "run", "free_port", "TABLE_COLUMNS"]
 
@@ -146,7 +148,7 @@ def all_flags(disclosures: pd.DataFrame, companies: pd.DataFrame) -> list[str]:
 
 
 def _chart_png(table: pd.DataFrame) -> bytes:
-    """Draw the weights before and after with :func:`esglib.plots.screen_weights`; return PNG bytes."""
+    """Draw the weights before and after with :func:`esglib.outputs.plots.screen_weights`; return PNG bytes."""
     ax = plots.screen_weights(table[["weight_before", "weight_after"]])
     with tempfile.TemporaryDirectory(prefix="esglib-app-") as tmp:
         return plots.save(ax, Path(tmp) / "chart.png", dpi=90).read_bytes()
@@ -203,7 +205,7 @@ def build_app(companies: pd.DataFrame, disclosures: pd.DataFrame, holdings: pd.D
     state: dict[str, Any] = {"holdings": holdings, "name": holdings_name, "notes": list(notes)}
     sliders = {p: pn.widgets.FloatSlider(name=f"{p} weight", start=0.0, end=1.0, step=0.05, value=0.2,
                                          css_classes=[f"weight-{p}"]) for p in PILLARS}
-    min_rating = pn.widgets.Select(name="minimum rating", options=["(none)", *RATING_ORDER], value="(none)",
+    min_rating = pn.widgets.Select(name="minimum rating", options=["(none)", *RATINGS], value="(none)",
                                    css_classes=["min-rating"])
     unrated = pn.widgets.Select(name="unrated holdings under a rating floor", options=["keep", "exclude"],
                                 value="keep", css_classes=["unrated"])
@@ -317,9 +319,6 @@ def run(holdings_path: str | Path | None = None, *, port: int = 5006, open_brows
     stream : text stream, optional
         Where the URL and notes are printed (default stdout).
     """
-    from esglib._io import DATA_DIR
-    from esglib.data import load_companies, load_disclosures
-
     out = stream or sys.stdout
     companies = load_companies()
     disclosures = load_disclosures(companies=companies)

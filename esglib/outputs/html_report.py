@@ -25,10 +25,10 @@ from typing import Any
 
 import pandas as pd
 
-from esglib import plots
-from esglib._io import atomic_write_text
+from esglib.atomicio import atomic_write_text
 from esglib.errors import ConfigError
-from esglib.scoring import PILLARS
+from esglib.outputs import plots
+from esglib.vocabulary import PILLARS
 
 __all__ = ["render_report", "write_report", "Footnotes", "SECTIONS", "safe_link"]
 
@@ -134,7 +134,7 @@ def _table(df: pd.DataFrame, formats: Mapping[str, Any] | None = None, raw: Iter
 
 
 def _png(ax) -> str:
-    """Save a chart through :func:`esglib.plots.save` and return it as a base64 ``data:`` URI."""
+    """Save a chart through :func:`esglib.outputs.plots.save` and return it as a base64 ``data:`` URI."""
     with tempfile.TemporaryDirectory(prefix="esglib-report-") as tmp:
         path = plots.save(ax, Path(tmp) / "chart.png", dpi=110)
         data = path.read_bytes()

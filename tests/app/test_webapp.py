@@ -107,8 +107,7 @@ def _browser_or_skip() -> tuple[str, str]:
 
 
 def _server_cmd(port: int) -> list[str]:
-    return [sys.executable, "-c",
-            f"from esglib.app.webapp import run; run(port={port}, open_browser=False)"]
+    return [sys.executable, "-m", "esglib", "app", "--port", str(port), "--no-browser"]
 
 
 def _wait_for(url: str, proc: subprocess.Popen, seconds: float = 90) -> None:

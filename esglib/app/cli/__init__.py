@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "esglib.app.cli.portfolio",
     "esglib.app.cli.excel",
     "esglib.app.cli.reports",
+    "esglib.app.cli.browser",
 )
 
 
