@@ -207,6 +207,7 @@ def run_screen_backtests(strategies: tuple[str, ...] = ("tilt", "best-in-class",
 
     companies = load_companies() if companies is None else companies
     disclosures = load_disclosures(companies=companies) if disclosures is None else disclosures
+    kwargs.setdefault("scores_cache", {})  # same data and config for every strategy: score each date once
     return {s: esg_backtest(s, disclosures=disclosures, companies=companies, **kwargs) for s in strategies}
 
 
