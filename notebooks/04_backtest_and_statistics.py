@@ -77,7 +77,8 @@ against_base
 
 # %%
 returns = primer.backtest_returns(results)
-png = plots.keep(plots.cumulative_returns(returns), OUT / "04_cumulative_returns.png")
+png = plots.keep(plots.cumulative_returns(returns, scored_from=results["tilt"].params["scored_from"]),
+                 OUT / "04_cumulative_returns.png")
 
 # %%
 png = plots.keep(plots.drawdowns(returns), OUT / "04_drawdowns.png")

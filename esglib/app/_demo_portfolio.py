@@ -63,7 +63,8 @@ def run(out: Path, scores, disclosures, companies, cfg, quick: bool, step: Calla
     print(tbl.to_string(float_format=lambda v: f"{v:8.3f}"), file=s)
     written["backtest_metrics"] = atomic_write_text(out / "backtest_metrics.csv", tbl.to_csv())
     frame = pd.DataFrame(rets).dropna(how="all")
-    written["chart_backtest"] = plots.save(plots.cumulative_returns(frame), out / "backtest_cumulative.png")
+    written["chart_backtest"] = plots.save(plots.cumulative_returns(frame, scored_from=tilt.params["scored_from"]),
+                                           out / "backtest_cumulative.png")
     written["chart_drawdown"] = plots.save(plots.drawdowns(frame), out / "backtest_drawdowns.png")
 
 
