@@ -271,8 +271,8 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
     metrics["strategy_vs_base"] = vs_base["strategy"].where(vs_base.index.isin(relative))
     unscored = sum(1 for _, why in fallbacks if why.startswith("no company"))
     other = [(d, why) for d, why in fallbacks if not why.startswith("no company")]
+    scored = [d for d in dates if panel[d]["composite"].notna().any()]
     if unscored:
-        scored = [d for d in dates if panel[d]["composite"].notna().any()]
         hint = (f"; the strategy equals the base until {scored[0].date()}: to measure the scored period only, "
                 f"start there (--start {scored[0].date()})") if scored else ""
         notes.append(f"{unscored} of {len(dates)} rebalances held the base weights: no company had a composite "
@@ -286,6 +286,7 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
     params = dict(res.params)
     params.update({"strategy": strategy, "benchmark": bench_key, "source": source,
                    "base": "holdings" if base_fixed is not None else "equal-weight universe",
+                   "scored_from": str(scored[0].date()) if scored else None, "n_scored_rebalances": len(scored),
                    **{k: (list(v) if isinstance(v, tuple) else v) for k, v in strategy_kwargs.items()}})
     return BacktestResult(returns=res.returns, gross_returns=res.gross_returns,
                           benchmark_returns=res.benchmark_returns, weights=res.weights, turnover=res.turnover,
