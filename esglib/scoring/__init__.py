@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from esglib.scoring._config import PILLARS, FOOTPRINT_PILLARS, RATINGS, CORE_DISCLOSURES, ScoreConfig, score_to_band, parse_weights
+from esglib.scoring._config import PILLARS, FOOTPRINT_PILLARS, RATINGS, CORE_DISCLOSURES, DC_OPERATOR_GROUPS, DEFAULT_REFERENCE_POINTS, reference_points_from_frame, ScoreConfig, score_to_band, parse_weights
 from esglib.scoring._explain import explain, explain_many
-from esglib.scoring._metrics import KpiSpec, KPI_SPECS, ProcurementLadder, compute_metrics, wide_figures, KPI_INPUTS
-from esglib.scoring._score import score, aggregate
+from esglib.scoring._metrics import KpiSpec, KPI_SPECS, SCORED_KPIS, SHOWN_KPIS, ProcurementLadder, compute_metrics, wide_figures, KPI_INPUTS
+from esglib.scoring._score import score, aggregate, default_as_of, reference_score
 from esglib.scoring._sensitivity import sensitivity
 
 __all__ = [
@@ -13,6 +13,9 @@ __all__ = [
     "FOOTPRINT_PILLARS",
     "RATINGS",
     "CORE_DISCLOSURES",
+    "DC_OPERATOR_GROUPS",
+    "DEFAULT_REFERENCE_POINTS",
+    "reference_points_from_frame",
     "ScoreConfig",
     "score_to_band",
     "parse_weights",
@@ -20,11 +23,15 @@ __all__ = [
     "explain_many",
     "KpiSpec",
     "KPI_SPECS",
+    "SCORED_KPIS",
+    "SHOWN_KPIS",
     "ProcurementLadder",
     "compute_metrics",
     "wide_figures",
     "KPI_INPUTS",
     "score",
     "aggregate",
+    "default_as_of",
+    "reference_score",
     "sensitivity",
 ]
