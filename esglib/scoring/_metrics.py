@@ -128,7 +128,7 @@ KPI_INPUTS: dict[str, tuple[str, ...]] = {
     "cfe_hourly": ("cfe_hourly_pct",),
     "supplier_clean_energy": ("supplier_clean_energy_program",),
     "contractual_instruments_effect": ("scope2_location_tco2e", "scope2_market_tco2e"),
-    "certificate_share": ("renewable_unbundled_eac_share_pct", "renewable_unbundled_eac_mwh", "electricity_total_mwh"),
+    "certificate_share": (*_SPLIT, "electricity_total_mwh"),
     "green_bonds": ("green_bond_issued_usd_m", "green_bond_allocated_usd_m"),
     "supplier_re_commitment": ("supplier_re_commitment_pct",),
     "hardware_reuse_recycling": ("hardware_reuse_recycling_pct",),
