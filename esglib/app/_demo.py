@@ -1,4 +1,9 @@
-"""The demo: the whole chain on the bundled data, writing every output into ``reports/``.."""
+"""The demo: the whole chain on the bundled data, writing every output into ``reports/``.
+
+``esglib demo`` (and ``make demo``) runs :func:`run_demo`: score the universe, measure weight sensitivity, screen
+the sample portfolio, backtest the screens point in time, write the Excel scorecard and the charts, and print
+where everything is.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,7 @@ from typing import TextIO
 from esglib.app import _demo_portfolio as demo_portfolio
 from esglib.app._format import format_scores
 from esglib.atomicio import atomic_write_text
-from esglib.inputs import REPORTS_DIR
-from esglib.inputs import data_as_of, load_companies, load_disclosures, load_macro, select_figures
+from esglib.inputs import REPORTS_DIR, data_as_of, load_companies, load_disclosures, load_macro, select_figures
 from esglib.outputs import plots
 from esglib.outputs.excel import write_scorecard
 from esglib.scoring import ScoreConfig, score, sensitivity

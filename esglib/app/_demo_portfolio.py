@@ -1,10 +1,14 @@
-"""The investor half of the demo: screen the sample portfolio, backtest the screens, regress, chart."""
+"""The investor half of the demo: screen the sample portfolio, backtest the screens, regress, chart.
+
+Called by :func:`esglib.demo.run_demo`; kept apart so the demo's scoring half needs no market data.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any, Callable, TextIO
+
 from esglib.analysis import alpha_regression
 from esglib.atomicio import atomic_write_text
 from esglib.backtest import esg_backtest

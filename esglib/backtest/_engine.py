@@ -1,14 +1,16 @@
-"""Point-in-time backtests of ESG screens, and the performance statistics of METHODOLOGY s.6."""
+"""The backtest engine: rebalance dates, drifting weights, costs and the result object."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
 import numpy as np
 import pandas as pd
-from esglib.errors import ConfigError
+
 from esglib.backtest._performance import performance_table
+from esglib.errors import ConfigError
 from esglib.vocabulary import CASH as _CASH
 
 __all__ = ['BacktestResult', 'rebalance_dates', 'run_backtest']

@@ -1,22 +1,22 @@
-"""Point-in-time backtests of ESG screens, and the performance statistics of METHODOLOGY s.6."""
+"""ESG strategies for the engine: point-in-time scores and screen-based weights."""
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable
+
 import numpy as np
 import pandas as pd
-from esglib.errors import ConfigError
-from esglib.backtest._engine import BacktestResult, _CASH, _mean_active, rebalance_dates, run_backtest
-from esglib.backtest._performance import performance_table
+
 from esglib import market
 from esglib import portfolio as pf
-from esglib.inputs import available_as_of, load_companies, load_disclosures, publication_dates
-from esglib.portfolio import covariance, optimise
-from esglib.portfolio import holdings_weights
+from esglib.backtest._engine import _CASH, BacktestResult, _mean_active, rebalance_dates, run_backtest
+from esglib.backtest._performance import performance_table
+from esglib.errors import ConfigError
+from esglib.inputs import available_as_of, publication_dates
+from esglib.portfolio import covariance, holdings_weights, optimise
 from esglib.portfolio._optimise import _lp_extreme
-from esglib.scoring import ScoreConfig
-from esglib.scoring import score
+from esglib.scoring import ScoreConfig, score
 
 __all__ = ['STRATEGIES', 'esg_backtest', 'strategy_weights', 'point_in_time_scores']
 
@@ -52,10 +52,8 @@ def point_in_time_scores(dates: Iterable, disclosures: pd.DataFrame | None = Non
     """
 
     cfg = config or ScoreConfig()
-    if companies is None:
-        companies = load_companies()
-    if disclosures is None:
-        disclosures = load_disclosures(companies=companies)
+    if companies is None or disclosures is None:
+        raise ConfigError("`disclosures` and `companies` are required (esglib.bundled gives the bundled ones)")
     cache = {} if cache is None else cache
     out: dict[pd.Timestamp, pd.DataFrame] = {}
     ends = publication_dates(companies, disclosures["fiscal_year"].to_numpy(), disclosures["ticker"].to_numpy(), 0)
@@ -198,7 +196,8 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
     source : str
         Market-data source (default the bundled snapshot: offline).
     disclosures, companies, config
-        Inputs of :func:`esglib.scoring.score` (defaults: bundled data, ``ScoreConfig()``).
+        Inputs of :func:`esglib.scoring.score` (``disclosures`` and ``companies`` required; ``config`` default
+        ``ScoreConfig()``).
     risk_free : float
         Annual risk-free rate for Sharpe and Sortino.
     scores_cache : dict, optional
@@ -215,10 +214,8 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
     cfg = config or ScoreConfig()
     if strategy not in STRATEGIES:
         raise ConfigError(f"`strategy` must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
-    if companies is None:
-        companies = load_companies()
-    if disclosures is None:
-        disclosures = load_disclosures(companies=companies)
+    if companies is None or disclosures is None:
+        raise ConfigError("`disclosures` and `companies` are required (esglib.bundled gives the bundled ones)")
     uni = companies.drop_duplicates("ticker").set_index("ticker")
     ytick = uni["yahoo_ticker"] if "yahoo_ticker" in uni.columns else pd.Series(uni.index, index=uni.index)
     ymap = {t: (str(y) if str(y) else t) for t, y in ytick.items()}

@@ -1,4 +1,9 @@
-"""Load and validate the company universe, the cited disclosures and the macro series."""
+"""Load and validate the company universe, the cited disclosures and the macro series.
+
+Public functions return long-format pandas frames in canonical units; they never modify their input.
+Validation is lazy (pandera): every problem in a file is reported at once, each naming file, row, column,
+rule and value.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,21 @@ import datetime as _dt
 import os
 from collections.abc import Callable
 from pathlib import Path
+
 import numpy as np
 import pandas as pd
-from esglib.inputs._paths import DATA_DIR
+
 from esglib.errors import DataValidationError, Problem
+from esglib.inputs._paths import DATA_DIR
 from esglib.inputs._readers import Table, read_table, require_columns
-from esglib.inputs._schema import DISCLOSURE_COLUMNS, METRICS, MIN_YEAR, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, is_known_metric
+from esglib.inputs._schema import (
+    DISCLOSURE_COLUMNS,
+    METRICS,
+    MIN_YEAR,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    is_known_metric,
+)
 from esglib.inputs._units import CANONICAL_UNIT, factor_to_canonical, reported_currency
 from esglib.vocabulary import DEFAULT_PUBLICATION_LAG_DAYS
 

@@ -1,10 +1,12 @@
-"""Daily prices: the one way esglib gets market data."""
+"""Validation of daily price rows (one problem per failing row and rule)."""
 
 from __future__ import annotations
 
 from typing import Any
+
 import numpy as np
 import pandas as pd
+
 from esglib.errors import Problem
 from esglib.market._symbols import DEFAULT_MAX_GAP_DAYS, MAX_GAP_DAYS, PRICE_COLUMNS, _calendar_of
 

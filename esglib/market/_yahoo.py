@@ -1,4 +1,4 @@
-"""Daily prices: the one way esglib gets market data."""
+"""The Yahoo Finance client: the only module that imports yfinance (downloads, error classification)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
 import numpy as np
 import pandas as pd
+
 from esglib.market._symbols import _iso
 
 __all__ = []

@@ -1,9 +1,10 @@
-"""ESG-constrained portfolio optimisation: the least tracking error for a greener portfolio."""
+"""Covariance estimates for the optimiser (sample, Ledoit-Wolf shrinkage)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from esglib.errors import ConfigError
 
 __all__ = ['covariance', 'ledoit_wolf']

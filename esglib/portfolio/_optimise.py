@@ -1,11 +1,13 @@
-"""ESG-constrained portfolio optimisation: the least tracking error for a greener portfolio."""
+"""Tracking-error-minimising optimisation with score and carbon constraints."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
+
 from esglib.errors import ConfigError
 from esglib.portfolio._errors import InfeasibleError, OptimisationError
 

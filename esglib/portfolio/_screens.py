@@ -1,11 +1,13 @@
-"""Holdings: load a broker export, summarise its AI-footprint profile, and screen it."""
+"""Screens on portfolio weights: exclusion, best-in-class and score tilt."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
+
 from esglib.errors import ConfigError
 from esglib.portfolio._holdings import CASH, holdings_weights
 from esglib.portfolio._summary import RATING_ORDER

@@ -1,12 +1,14 @@
-"""From KPIs to pillar scores, a composite, a rating, flags, explanations and a weight-sensitivity report."""
+"""The scoring configuration (a frozen dataclass), weight parsing and rating bands."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
+
 from esglib.errors import ConfigError
 from esglib.scoring._metrics import KPI_SPECS, ProcurementLadder
 from esglib.vocabulary import DEFAULT_PUBLICATION_LAG_DAYS, FOOTPRINT_PILLARS, PILLARS, RATINGS

@@ -1,13 +1,17 @@
 """Derived AI-footprint KPIs per company-year, each with its formula, unit, direction and scoring rule.
 
-The KPI table is ``docs/methodology.md`` section 2; this module is its executable form.
+The KPI table is ``docs/methodology.md`` section 2; this module is its executable form. Input is the
+one-figure-per-(ticker, year, metric) frame of :func:`esglib.inputs.select_figures`; a KPI whose inputs are not
+disclosed is NaN: nothing is imputed here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+
 from esglib.errors import ConfigError
 
 __all__ = ['KpiSpec', 'KPI_SPECS', 'SCORED_KPIS', 'SHOWN_KPIS', 'ProcurementLadder', 'compute_metrics',

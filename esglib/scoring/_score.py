@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
-from esglib.inputs import data_as_of, figure_publication, load_companies, publication_dates, select_figures
+
 from esglib.errors import ConfigError
+from esglib.inputs import data_as_of, figure_publication, publication_dates, select_figures
+from esglib.scoring._config import (
+    CORE_DISCLOSURES,
+    DC_CORE_DISCLOSURES,
+    FOOTPRINT_PILLARS,
+    PILLARS,
+    ScoreConfig,
+    score_to_band,
+)
 from esglib.scoring._metrics import KPI_INPUTS, KPI_SPECS, compute_metrics
-from esglib.scoring._config import (CORE_DISCLOSURES, DC_CORE_DISCLOSURES, FOOTPRINT_PILLARS, PILLARS, ScoreConfig,
-                                    score_to_band)
-from esglib.inputs import load_disclosures
 
 __all__ = ['score', 'aggregate', 'default_as_of', 'reference_score']
 
@@ -235,7 +242,7 @@ def _detail(disclosures: pd.DataFrame | None, companies: pd.DataFrame | None, co
             year: int | None, as_of, kpis: pd.DataFrame | None = None, fx: pd.DataFrame | None = None) -> _Detail:
     cfg = config or ScoreConfig()
     if companies is None:
-        companies = load_companies()
+        raise ConfigError("`companies` is required: pass a frame (esglib.bundled.companies() gives the bundled one)")
     if year is not None:
         try:
             year = int(year)
@@ -252,11 +259,8 @@ def _detail(disclosures: pd.DataFrame | None, companies: pd.DataFrame | None, co
     tickers = uni.index
     if kpis is None:
         if disclosures is None:
-            disclosures = load_disclosures(companies=companies)
-            if fx is None:
-                from esglib.inputs import load_fx_rates
-
-                fx = load_fx_rates()
+            raise ConfigError("`disclosures` is required: pass a frame (esglib.bundled.disclosures() gives the "
+                              "bundled one)")
         as_of = default_as_of(disclosures) if as_of is None else as_of
         pub = figure_publication(disclosures, companies, cfg.publication_lag_days)
         usable = (pub["known_from"] <= as_of).to_numpy()
@@ -421,15 +425,16 @@ def score(disclosures: pd.DataFrame | None = None, config: ScoreConfig | None = 
     Parameters
     ----------
     disclosures : DataFrame, optional
-        Validated disclosures (:func:`esglib.inputs.load_disclosures`); default: the bundled data. Not modified.
+        Validated disclosures (:func:`esglib.inputs.load_disclosures`); required unless ``kpis`` is given. Not
+        modified.
     config : ScoreConfig, optional
         All scoring choices (default: ``ScoreConfig()``).
     year : int, optional
         Historical view: KPIs from fiscal years ``year - carry_forward_years .. year``. Default: per KPI, the
         latest fiscal year known on ``as_of``.
     companies : DataFrame, optional
-        The universe with ``ticker, company, peer_group`` (and ``fiscal_year_end``); default: the bundled one.
-        Companies without any disclosure stay in the result (non-disclosure is a result).
+        The universe with ``ticker, company, peer_group`` (and ``fiscal_year_end``), required. Companies without
+        any disclosure stay in the result (non-disclosure is a result).
     as_of : date-like, optional
         Point in time: only figures published on or before this date (``published_on``; undated figures from
         fiscal-year end + ``config.publication_lag_days``), each KPI from a fiscal year that ended at most
@@ -437,8 +442,9 @@ def score(disclosures: pd.DataFrame | None = None, config: ScoreConfig | None = 
     kpis : DataFrame, optional
         Precomputed KPIs (:func:`esglib.scoring.compute_metrics` output) instead of ``disclosures``.
     fx : DataFrame, optional
-        FX rates (``currency, year, usd_per_unit``) for ``revenue_reported_m`` (default: none, or the bundled
-        ``data/fx_rates.csv`` when the bundled disclosures are used).
+        FX rates (``currency, year, usd_per_unit``: :func:`esglib.inputs.load_fx_rates`) for
+        ``revenue_reported_m``; default none: reported-currency revenue stays unconverted (flagged
+        ``fx_rate_missing``). ``esglib.bundled`` passes the bundled table.
 
     Returns
     -------

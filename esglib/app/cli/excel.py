@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from esglib.app.cli.core import add_data_args, config_from_args as _config
+from esglib.app.cli.core import add_data_args
+from esglib.app.cli.core import config_from_args as _config
 
 __all__ = ["register"]
 
@@ -41,17 +42,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _holdings(args: argparse.Namespace, scores, disclosures, companies):
     """(holdings, summary, prices_as_of) from ``--holdings``, or a clear error when the portfolio module is absent."""
-    import importlib.util
-
-    from esglib.errors import ConfigError
-
-    if importlib.util.find_spec("esglib.portfolio") is None:
-        raise ConfigError("`--holdings` needs esglib.portfolio (load_holdings, portfolio_summary), which is not "
-                          "available in this installation; run the scorecard without --holdings")
     from esglib.portfolio import load_holdings, portfolio_summary
 
     holdings = load_holdings(args.holdings, companies)
-    summary = portfolio_summary(holdings, scores, disclosures, companies=companies)
+    summary = portfolio_summary(holdings, scores, disclosures, companies=companies, config=scores.attrs.get("config"))
     as_of = None
     if holdings.attrs.get("basis") == "shares":  # weights came from shares x the bundled snapshot's prices
         from esglib.market import snapshot_as_of
@@ -62,15 +56,19 @@ def _holdings(args: argparse.Namespace, scores, disclosures, companies):
 
 def _cmd_scorecard(args: argparse.Namespace) -> int:
     from esglib.inputs import load_companies, load_disclosures
-    from esglib.outputs.excel._styling import _check_xlsx
     from esglib.outputs.excel import write_scorecard
+    from esglib.outputs.excel._styling import _check_xlsx
     from esglib.scoring import score
 
     _check_xlsx(args.out, "--out")
     cfg = _config(args)
     companies = load_companies(args.companies) if args.companies else load_companies()
     disclosures = load_disclosures(args.disclosures, companies)
-    scores = score(disclosures, cfg, year=args.year, companies=companies)
+    from esglib.app.cli.core import as_of_from_args
+    from esglib.inputs import load_fx_rates
+
+    scores = score(disclosures, cfg, year=args.year, companies=companies, as_of=as_of_from_args(args),
+                   fx=load_fx_rates())
     holdings = summary = prices_as_of = None
     if args.holdings:
         holdings, summary, prices_as_of = _holdings(args, scores, disclosures, companies)

@@ -1,19 +1,21 @@
-"""Helpers behind the teaching notebooks (``notebooks/``): small tables the notebooks show, kept out of them."""
+"""Notebook helpers for data: inventory, counts, headline figures, Google CFE regions."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 from typing import Any
+
 import numpy as np
 import pandas as pd
-from esglib.inputs import DATA_DIR
-from esglib.errors import ConfigError
+
 from esglib.analysis import company_baseline
-from esglib.inputs import data_as_of, load_companies, load_disclosures, load_macro
+from esglib.app import bundled
+from esglib.errors import ConfigError
+from esglib.inputs import DATA_DIR, data_as_of, load_companies, load_disclosures, load_macro
 from esglib.market import snapshot_as_of
-from esglib.scoring import ProcurementLadder
 from esglib.outputs.excel import fill_template, sheet_preview  # re-exported for the notebooks
+from esglib.scoring import ProcurementLadder
 
 __all__ = ['fill_template', 'sheet_preview', 'NOTEBOOKS', 'PRICES_AS_OF', 'suite_overview', 'data_inventory', 'repo_path', 'disclosure_counts', 'figures_for', 'headline_figures', 'load_google_region_cfe', 'cfe_spread', 'scope2_methods', 'instrument_ladder']
 
@@ -55,7 +57,6 @@ def repo_path(path: str | os.PathLike[str]) -> Path:
 
 def _prices_as_of() -> str:
     try:
-
         return snapshot_as_of()
     except Exception:  # noqa: BLE001 - the market module is optional here; fall back to the documented date
         return PRICES_AS_OF
@@ -289,6 +290,7 @@ def scope2_methods(disclosures: pd.DataFrame | None = None) -> pd.DataFrame:
         ``removed_by_instruments_pct`` (gap / location).
     """
 
+    disclosures = bundled.disclosures() if disclosures is None else disclosures
     b = company_baseline(disclosures, required=("scope2_location_tco2e", "scope2_market_tco2e"))
     out = b.drop(columns="complete")
     out["gap_tco2e"] = out["scope2_location_tco2e"] - out["scope2_market_tco2e"]

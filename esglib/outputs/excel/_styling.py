@@ -1,4 +1,4 @@
-"""Excel output: the investment-committee scorecard with live formulas, and the validated input template."""
+"""The workbook wrapper: styles, links, column widths and the atomic save."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
 import numpy as np
 import pandas as pd
+
 from esglib.errors import ConfigError
 from esglib.outputs.excel._cells import _FORMULA_TRIGGERS, _is_missing, _letter, safe_text
 
