@@ -435,7 +435,11 @@ def publication_dates(companies: pd.DataFrame, fiscal_years: pd.Series | np.ndar
     -------
     Series of datetime64, aligned with the inputs.
     """
-    fye = pd.Series(np.asarray(tickers)).map(companies.set_index("ticker")["fiscal_year_end"]).fillna("12-31")
+    if "fiscal_year_end" in companies.columns:
+        ends = companies.drop_duplicates("ticker").set_index("ticker")["fiscal_year_end"].replace("", None)
+        fye = pd.Series(np.asarray(tickers)).map(ends).fillna("12-31")
+    else:  # a universe without year ends: calendar years
+        fye = pd.Series("12-31", index=range(len(tickers)))
     years = pd.Series(np.asarray(fiscal_years)).astype(int).astype(str)
     ends = pd.to_datetime(years + "-" + fye, format="%Y-%m-%d", errors="coerce")
     return ends + pd.Timedelta(days=lag_days)
