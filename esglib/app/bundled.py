@@ -165,7 +165,8 @@ def company_baseline(**kwargs: Any) -> pd.DataFrame:
 
 
 def carbon_prices(**kwargs: Any) -> pd.DataFrame:
-    """:func:`esglib.analysis.carbon_prices` from the bundled macro series."""
+    """:func:`esglib.analysis.carbon_prices` from the bundled macro series and FX table."""
+    kwargs.setdefault("fx", _fx())
     return _carbon_prices(_macro(), **kwargs)
 
 

@@ -191,7 +191,7 @@ def score_fixture(cfg: ScoreConfig) -> pd.DataFrame:
 
     from esglib.inputs import load_companies, load_disclosures
 
-    root = Path(__file__).resolve().parent / "fixtures" / "core"
+    root = Path(__file__).resolve().parents[1] / "fixtures" / "core"
     c = load_companies(root / "companies.csv")
     return score(load_disclosures(root / "disclosures.csv", c), cfg, companies=c)
 
