@@ -49,7 +49,7 @@ def pillar_heatmap(scores: pd.DataFrame, rated_only: bool = False, ax=None, sour
         _, ax = plt.subplots(figsize=(8, max(3, 0.28 * len(df) + 1.5)))
     sns.heatmap(data, annot=True, fmt=".0f", cmap="RdYlGn", vmin=0, vmax=100, cbar_kws={"label": "score (0-100)"},
                 ax=ax, linewidths=0.3, annot_kws={"size": 7})
-    ax.set_title("AI-footprint pillar scores (0-100, peer-relative; blank composite = withheld)")
+    ax.set_title("AI-footprint pillar scores (0-100; blank composite = withheld)")
     ax.set_xlabel("")
     ax.set_ylabel("")
     _source(ax.figure, source)

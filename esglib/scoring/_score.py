@@ -308,6 +308,7 @@ def _detail(disclosures: pd.DataFrame | None, companies: pd.DataFrame | None, co
     n_app = pd.Series(0, index=tickers)
     n_disc = pd.Series(0, index=tickers)
     pw = cfg.weights
+    pillar_cov = pd.DataFrame(0.0, index=tickers, columns=list(FOOTPRINT_PILLARS))
     for p in FOOTPRINT_PILLARS:
         mw = pd.Series(cfg.metric_weights[p], dtype="float64")
         mw = mw[mw > 0]
@@ -325,6 +326,7 @@ def _detail(disclosures: pd.DataFrame | None, companies: pd.DataFrame | None, co
         # coverage: applicable KPIs share the pillar's weight in proportion to their KPI weights
         app_w = app.astype(float) * mw
         app_sum = app_w.sum(axis=1)
+        pillar_cov[p] = ((app_w * disclosed[mw.index]).sum(axis=1) / app_sum.where(app_sum > 0)).fillna(0.0)
         cov_num += pw[p] * (app_w * disclosed[mw.index]).sum(axis=1) / app_sum.where(app_sum > 0)
         cov_num = cov_num.fillna(0.0)
         cov_den += pw[p] * (app_sum > 0)
@@ -361,6 +363,10 @@ def _detail(disclosures: pd.DataFrame | None, companies: pd.DataFrame | None, co
                           kind="stable")
     out = out[["rank", "company", "peer_group", "fiscal_year", *PILLARS, "composite", "rating", "coverage",
                "composite_indicative", "flags", "n_figures"]]
+    # per-pillar coverage and the KPI-share test, for consumers that rebuild coverage (the scorecard's live formulas)
+    out.attrs["pillar_coverage"] = {t: tuple(float(x) for x in row) for t, row in
+                                    zip(pillar_cov.index, pillar_cov.to_numpy(), strict=True)}
+    out.attrs["meets_min_kpi_share"] = {t: bool(v >= cfg.min_kpi_share - 1e-12) for t, v in kpi_share.items()}
     return _Detail(out, values, years, kpi_scores, compared, selected, cfg, status, used, eff_w, as_of)
 
 
