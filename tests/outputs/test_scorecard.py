@@ -199,7 +199,7 @@ def test_weight_dependent_columns_are_formulas(wb):
 
 def test_weights_sheet_cells(wb):
     ws = wb["Weights"]
-    cfg = ScoreConfig()
+    cfg = LOOSE
     assert [ws.cell(3, c).value for c in range(2, 7)] == list(PILLARS)
     assert [ws.cell(4, c).value for c in range(2, 7)] == [cfg.pillar_weights[p] for p in PILLARS]
     assert ws["B4"].fill.fgColor.rgb.endswith("FFF2CC")  # editable cells are highlighted
@@ -524,7 +524,7 @@ def test_defaults_score_the_bundled_data(tmp_path, bundled_scores):
     path = bundled.write_scorecard(tmp_path / "d.xlsx", per_company_sheets=False, year=None)
     ws = openpyxl.load_workbook(path)["Summary"]
     _, _, rows = _summary_rows(ws)
-    assert list(rows) == list(bundled_scores.index)
+    assert list(rows) == list(bundled.score().index)
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [

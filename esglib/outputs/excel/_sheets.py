@@ -74,7 +74,7 @@ def _formulas(lay: _Layout, r: int, aggregation: str) -> dict[str, _F]:
     coverage = _F(f"=IF(SUM({w_foot})>0,SUMPRODUCT({has},{w_foot})/SUM({w_foot}),1)")
     pillars = f"{lay.cell('energy', r)}:{lay.cell('disclosure', r)}"
     cov = lay.cell("coverage", r)
-    present = f"SUMPRODUCT(--ISNUMBER({pillars}),{w_all})"  # a pillar without a scorable KPI is left out
+    present = f"SUMPRODUCT(ISNUMBER({pillars})*{w_all})"  # a pillar without a scorable KPI is left out
     if aggregation == "geometric":
         terms = "+".join(f"IF(ISNUMBER({lay.cell(p, r)}),{_weights_ref(i)}*LN(MAX({lay.cell(p, r)},"
                          f"Weights!{_W_FLOOR})),0)" for i, p in enumerate(_PILLARS))
