@@ -14,7 +14,7 @@ __all__ = ['EUR_USD_NOTE', 'CARBON_INPUTS', 'GROWTH_INPUTS', 'company_baseline']
 
 
 #: Where EUR -> USD rates come from (shown in notebooks and result ``attrs``). No rate is assumed anywhere.
-EUR_USD_NOTE = ("EUR -> USD: the annual-average rate of the price's year from the FX table (data/fx_rates.csv, "
+EUR_USD_NOTE = ("EUR->USD: the annual-average rate of the price's year from the FX table (data/fx_rates.csv, "
                 "each rate cited; esglib.inputs.load_fx_rates), or the `eur_usd` you pass. esglib assumes no rate: "
                 "an EUR price without a rate has no USD value and is left out of the shock, said so in the result.")
 

@@ -74,9 +74,9 @@ def test_notes_print_warnings_as_sentences(capsys):
 @pytest.fixture(scope="module")
 def card(tmp_path_factory, disclosures, companies):
     from esglib.outputs.excel import write_scorecard
-    from esglib.scoring import score
+    from esglib.scoring import ScoreConfig, score
 
-    scores = score(disclosures, companies=companies)
+    scores = score(disclosures, ScoreConfig(min_coverage=0.3, min_kpi_share=0.3), companies=companies)  # (rated companies, for the preview)
     path = write_scorecard(tmp_path_factory.mktemp("nb") / "card.xlsx", scores=scores, disclosures=disclosures,
                            companies=companies)
     return path, scores
