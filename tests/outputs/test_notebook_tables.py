@@ -89,7 +89,7 @@ def test_workbook_preview_shows_values_not_nan_grids(card):
     assert list(prev.columns[:3]) == ["rank", "ticker", "company"]
     assert not prev.isna().all(axis=0).any()  # no empty columns
     for _, r in prev.iterrows():
-        assert r["composite"] == pytest.approx(scores.at[r["ticker"], "composite"])
+        assert r["composite"] == pytest.approx(scores.at[r["ticker"], "composite"], nan_ok=True)
         assert r["rating"] == scores.at[r["ticker"], "rating"]
     assert prev["energy"].dtype.kind == "f"
     plain = workbook_preview(path, "Summary", max_rows=3)
