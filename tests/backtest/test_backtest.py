@@ -243,6 +243,7 @@ def future_disclosures(disclosures):
         r["fiscal_year"], r["metric"], r["value"], r["unit"] = 2025, metric, value, unit
         r["basis"], r["scope_note"], r["report_edition"] = "", "", pd.NA
         r["source_title"] = "SYNTHETIC future figure (test only)"
+        r["published_on"] = pd.Timestamp("2026-05-02")  # dated: public from its publication date
         rows.append(r)
     return pd.concat([disclosures, pd.DataFrame(rows)], ignore_index=True)
 
@@ -253,8 +254,12 @@ class TestPointInTime:
         before, after = pd.Timestamp("2026-04-30"), pd.Timestamp("2026-05-29")
         base_w = pd.Series(1.0, index=companies["ticker"]) / len(companies)
 
+        from esglib.scoring import ScoreConfig
+
+        rate_all = ScoreConfig(min_coverage=0.0, min_kpi_share=0.0)  # every composite counts, so weights can move
+
         def weights(d, t):
-            panel = point_in_time_scores([t], d, companies)
+            panel = point_in_time_scores([t], d, companies, rate_all)
             return strategy_weights("tilt", lambda _: base_w, panel.__getitem__)(t)
 
         pd.testing.assert_series_equal(weights(disclosures, before), weights(future_disclosures, before))
