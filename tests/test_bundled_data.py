@@ -136,3 +136,23 @@ def test_fx_rates_are_cited():
     for i, r in enumerate(fx):
         assert re.match(r"^https?://", r["source_url"]), f"fx_rates.csv row {i + 2}: no http(s) source_url"
         assert float(r["usd_per_unit"]) > 0, f"fx_rates.csv row {i + 2}: usd_per_unit must be > 0"
+
+
+def test_restated_years_score_the_latest_edition():
+    """Where editions of the same figure disagree, the scored figure is the newest edition's."""
+    from esglib.inputs import load_companies, load_disclosures, select_figures
+
+    companies = load_companies(DATA / "companies.csv")
+    d = load_disclosures(DATA / "disclosures.csv", companies=companies)
+    chosen = select_figures(d)
+    key = ["ticker", "fiscal_year", "metric"]
+    basis = d["basis"].fillna("").astype(str)
+    cand = d.assign(_basis=basis)
+    merged = chosen.assign(_basis=chosen["basis"].fillna("").astype(str)).merge(
+        cand.groupby([*key, "_basis"])["report_edition"].max().rename("newest").reset_index(), on=[*key, "_basis"])
+    stale = merged[merged["report_edition"] < merged["newest"]]
+    assert stale.empty, "scored figures older than a later edition: " + "; ".join(
+        f"{r.ticker} {r.fiscal_year} {r.metric}: edition {r.report_edition} scored, {r.newest} on file"
+        for r in stale.itertuples())
+    chains = merged[merged["n_candidates"] > 1]
+    assert len(chains) > 0, "the bundled data should contain restatements (edition chains)"
