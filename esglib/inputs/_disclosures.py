@@ -299,8 +299,8 @@ def validate_disclosures(table: Table, companies: pd.DataFrame | None = None, ma
     out = df.copy()
     converted = out["metric"].isin(list(METRICS)) & (out["unit"].map(str) != out["metric"].map(
         lambda m: CANONICAL_UNIT[METRICS[m].family] if m in METRICS else ""))
-    out.loc[converted & (out["reported_value"] == ""), "reported_value"] = out.loc[converted, "value_raw"]
-    out.loc[converted & (out["reported_unit"] == ""), "reported_unit"] = out.loc[converted, "unit"]
+    out.loc[converted & (out["reported_value"] == ""), "reported_value"] = out["value_raw"]  # aligned on the index
+    out.loc[converted & (out["reported_unit"] == ""), "reported_unit"] = out["unit"]
     out["value"] = out["value_canonical"]
     canon_unit = out["metric"].map(lambda m: CANONICAL_UNIT[METRICS[m].family] if m in METRICS else None)
     reported = out["metric"].map(lambda m: m in METRICS and METRICS[m].family == "currency_reported").astype(bool)

@@ -131,7 +131,9 @@ class ScoreConfig:
     carry_forward_years : int
         A KPI may come from a fiscal year that ended at most ``carry_forward_years + 1`` years before ``as_of``
         (with ``year=Y``: fiscal years ``Y - carry_forward_years .. Y``); older than the company's newest fiscal
-        year -> flagged ``stale_figures_carried_forward``.
+        year -> flagged ``stale_figures_carried_forward``. Default 3 (a four-year window): at any date the newest
+        published year is already 1-2 years old, and a narrower window cuts a June year-end a year earlier than a
+        December one (docs/methodology.md, section 1).
     winsorise : bool
         Apply the JRC COIN outlier rule (|skew| > 2 and kurtosis > 3.5 -> winsorise up to 5 points) before
         min-max/z-score normalisation (percentile ranks need none).
@@ -164,7 +166,7 @@ class ScoreConfig:
     missing_score: float = 0.0
     min_coverage: float = 0.5
     min_kpi_share: float = 0.5
-    carry_forward_years: int = 2
+    carry_forward_years: int = 3
     winsorise: bool = True
     band_edges: tuple[float, ...] = (100 / 7, 200 / 7, 300 / 7, 400 / 7, 500 / 7, 600 / 7)
     ladder: ProcurementLadder = field(default_factory=ProcurementLadder)

@@ -37,9 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="Example: esglib report --holdings data/sample_portfolio.csv --out reports/report.html")
     p.add_argument("--holdings", required=True, metavar="PATH", help="holdings CSV or XLSX")
     p.add_argument("--out", required=True, metavar="PATH", help="HTML file to write (atomically)")
-    p.add_argument("--as-of", metavar="DATE", help="use only figures public on DATE")
     p.add_argument("--title", default="AI-footprint report", help="page title")
-    add_data_args(p)
+    add_data_args(p)  # --disclosures, --companies, --year, --as-of, --weights, ...
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser(
