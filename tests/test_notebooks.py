@@ -1,4 +1,4 @@
-"""Execute every notebook of the suite and check what it writes; check the committed notebooks are stripped.
+"""Execute every notebook of the suite and check what it writes; check the committed pairs (.py <-> stripped .ipynb).
 
 Each notebook runs in a fresh ``python3`` kernel of this environment with ``notebooks/`` as its working folder
 and its own output folder (``ESGLIB_REPORTS_DIR`` -> a per-test temporary folder), so runs never collide under
@@ -9,8 +9,6 @@ parameters cell too. A notebook whose esglib module has not been written yet is 
 from __future__ import annotations
 
 import importlib.util
-import json
-import sys
 import time
 from pathlib import Path
 
@@ -77,7 +75,7 @@ def test_suite_is_complete():
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_committed_notebook_is_stripped_and_generated(name):
+def test_committed_notebook_is_stripped(name):
     import nbformat
 
     nb = nbformat.read(NOTEBOOK_DIR / name, as_version=4)
@@ -86,16 +84,35 @@ def test_committed_notebook_is_stripped_and_generated(name):
         if cell.cell_type == "code":
             assert cell.outputs == [], f"{name}: cell {cell.id} has stored outputs"
             assert cell.execution_count is None, f"{name}: cell {cell.id} has an execution count"
-    # the committed file is exactly what notebooks/_build.py generates (edit the generator, not the notebook)
-    sys.path.insert(0, str(NOTEBOOK_DIR))
-    try:
-        import _build
-    finally:
-        sys.path.remove(str(NOTEBOOK_DIR))
-    expected = nbformat.writes(_build.build(name, _build.NOTEBOOKS[name]))
-    assert (NOTEBOOK_DIR / name).read_text(encoding="utf-8") == expected + "\n" or \
-        json.loads((NOTEBOOK_DIR / name).read_text(encoding="utf-8")) == json.loads(expected), \
-        f"{name} differs from notebooks/_build.py: run .venv/bin/python notebooks/_build.py"
+
+
+def test_notebooks_are_jupytext_pairs():
+    """Every ``NN_name.ipynb`` has its ``NN_name.py`` (py:percent) and the reverse; the pairing is configured."""
+    import tomllib
+
+    scripts = sorted(p.name for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.py"))
+    assert scripts == [n.removesuffix(".ipynb") + ".py" for n in NOTEBOOKS]
+    config = tomllib.loads((NOTEBOOK_DIR / "jupytext.toml").read_text(encoding="utf-8"))
+    assert set(config["formats"].split(",")) == {"ipynb", "py:percent"}
+    assert not (NOTEBOOK_DIR / "_build.py").exists(), "the .py sources replace notebooks/_build.py"
+
+
+def _cells(nb) -> list[tuple[str, str, list[str]]]:
+    return [(c.cell_type, c.source, list(c.metadata.get("tags", []))) for c in nb.cells]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_pair_is_in_sync(name):
+    """The .ipynb holds the same cells (type, source, tags) as its py:percent source."""
+    import jupytext
+    import nbformat
+
+    script = NOTEBOOK_DIR / name.replace(".ipynb", ".py")
+    text = jupytext.read(script)
+    assert text.metadata["jupytext"]["text_representation"]["format_name"] == "percent"
+    nb = nbformat.read(NOTEBOOK_DIR / name, as_version=4)
+    assert _cells(nb) == _cells(text), \
+        f"{name} and {script.name} differ: edit the .py and run `jupytext --sync notebooks/{script.name}`"
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
