@@ -9,7 +9,7 @@ from typing import TextIO
 
 from esglib.app import _demo_portfolio as demo_portfolio
 from esglib.app._format import format_scores
-from esglib.atomicio import atomic_write_text
+from esglib.safety import write_csv
 from esglib.inputs import REPORTS_DIR
 from esglib.inputs import data_as_of, load_companies, load_disclosures, load_macro, select_figures
 from esglib.outputs import plots
@@ -52,14 +52,14 @@ def run_demo(out_dir: str | Path | None = None, quick: bool = False, stream: Tex
     step("scoring (peer-relative percentiles, equal pillar weights, composite withheld below 50% coverage)")
     cfg = ScoreConfig()
     scores = score(disclosures, cfg, companies=companies)
-    written["scores"] = atomic_write_text(out / "scores.csv", scores.to_csv())
+    written["scores"] = write_csv(out / "scores.csv", scores)
     print(format_scores(scores[scores["composite"].notna()]), file=s)
     n_nr = int(scores["composite"].isna().sum())
     print(f"        + {n_nr} companies not rated (NR): too little disclosure to score honestly", file=s)
 
     step("weight sensitivity: 10,000 Dirichlet draws around the default weights")
     sens = sensitivity(scores, n=10_000, config=cfg)
-    written["sensitivity"] = atomic_write_text(out / "sensitivity.csv", sens.to_csv())
+    written["sensitivity"] = write_csv(out / "sensitivity.csv", sens)
     print(sens[["rank", "rank_low", "rank_high"]].to_string(), file=s)
 
     step("charts")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Callable, TextIO
 from esglib.analysis import alpha_regression
 from esglib.atomicio import atomic_write_text
+from esglib.safety import neutralise_json, write_csv
 from esglib.backtest import esg_backtest
 from esglib.inputs import DATA_DIR
 from esglib.outputs import plots
@@ -34,11 +35,11 @@ def run(out: Path, scores, disclosures, companies, cfg, quick: bool, step: Calla
     print(table.to_string(float_format=lambda v: f"{v:,.2f}"), file=s)
     for note in before.notes[:4]:
         print(f"        note: {note}", file=s)
-    written["screen"] = atomic_write_text(out / "screen_weights.csv", screened.to_frame().to_csv())
+    written["screen"] = write_csv(out / "screen_weights.csv", screened.to_frame())
     payload: dict[str, Any] = {"before": before.to_dict(), "after": after.to_dict(), "method": screened.method}
     written["portfolio_summary"] = atomic_write_text(out / "portfolio_summary.json",
-                                                     json.dumps(payload, indent=2, default=str))
-    written["engagement"] = atomic_write_text(out / "engagement_questions.csv", before.engagement.to_csv(index=False))
+                                                     json.dumps(neutralise_json(payload), indent=2))
+    written["engagement"] = write_csv(out / "engagement_questions.csv", before.engagement, index=False)
 
     strategies = ["tilt", "best-in-class"] + ([] if quick else ["optimised"])
     rets: dict[str, pd.Series] = {}
@@ -60,7 +61,7 @@ def run(out: Path, scores, disclosures, companies, cfg, quick: bool, step: Calla
     extra = {"unscreened (equal weight)": first["base"]} if "base" in first.columns else {}
     tbl = pd.concat({k: v["strategy"] for k, v in metrics.items()} | extra | {"SPY": first["benchmark"]}, axis=1)
     print(tbl.to_string(float_format=lambda v: f"{v:8.3f}"), file=s)
-    written["backtest_metrics"] = atomic_write_text(out / "backtest_metrics.csv", tbl.to_csv())
+    written["backtest_metrics"] = write_csv(out / "backtest_metrics.csv", tbl)
     frame = pd.DataFrame(rets).dropna(how="all")
     written["chart_backtest"] = plots.save(plots.cumulative_returns(frame), out / "backtest_cumulative.png")
     written["chart_drawdown"] = plots.save(plots.drawdowns(frame), out / "backtest_drawdowns.png")

@@ -86,9 +86,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
     companies, disclosures = _inputs(args)
     scores = score(disclosures, cfg, year=args.year, companies=companies)
     if args.out:
-        from esglib.atomicio import atomic_write_text
+        from esglib.safety import write_csv
 
-        atomic_write_text(args.out, scores.to_csv())
+        write_csv(args.out, scores)
         rated = int(scores["composite"].notna().sum())
         print(f"wrote {args.out}: {len(scores)} companies, {rated} with a composite "
               f"(the rest withheld for coverage below {cfg.min_coverage:g})")
@@ -120,9 +120,9 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     companies, disclosures = _inputs(args)
     ex = explain(args.ticker, disclosures, cfg, year=args.year, companies=companies)
     if args.out:
-        from esglib.atomicio import atomic_write_text
+        from esglib.safety import write_csv
 
-        atomic_write_text(args.out, ex.to_csv(index=False))
+        write_csv(args.out, ex, index=False)
         print(f"wrote {args.out}")
         return 0
     a = ex.attrs

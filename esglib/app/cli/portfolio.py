@@ -212,9 +212,9 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     table["is_cash"] = holdings["is_cash"]
     table.index.name = "ticker"
     if args.out:
-        from esglib.atomicio import atomic_write_text
+        from esglib.safety import write_csv
 
-        atomic_write_text(args.out, table.to_csv())
+        write_csv(args.out, table)
     if args.json:
         out = {"holdings": str(args.holdings), "basis": holdings.attrs.get("basis"),
                "screen": result.method if result is not None else None, "load_warnings": load_notes,
@@ -222,8 +222,9 @@ def _cmd_screen(args: argparse.Namespace) -> int:
                "weights": [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
                            for r in table.reset_index().to_dict(orient="records")],
                "excluded": result.excluded.to_dict(orient="records") if result is not None else []}
-        json.dump(out, sys.stdout, indent=1, default=str)
-        sys.stdout.write("\n")
+        from esglib.safety import dump_json
+
+        dump_json(out, sys.stdout)
         return 0
     basis = holdings.attrs.get("basis")
     total = holdings.attrs.get("total_value")
@@ -310,17 +311,18 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     if res.base_returns is not None and len(res.base_returns) > 90:
         alpha_base = alpha_regression(res.returns, res.base_returns)
     if args.out:
-        from esglib.atomicio import atomic_write_text
+        from esglib.safety import write_csv
 
         frame = pd.DataFrame({"strategy": res.returns, "base": res.base_returns, "benchmark": res.benchmark_returns})
         frame.index.name = "date"
-        atomic_write_text(args.out, frame.to_csv())
+        write_csv(args.out, frame)
     if args.json:
         out = res.to_dict()
         out["alpha_regression"] = alpha.to_dict() if alpha is not None else None
         out["alpha_vs_base"] = alpha_base.to_dict() if alpha_base is not None else None
-        json.dump(out, sys.stdout, indent=1, default=str)
-        sys.stdout.write("\n")
+        from esglib.safety import dump_json
+
+        dump_json(out, sys.stdout)
         return 0
     p = res.params
     print(f"strategy {p['strategy']} on {p['base']} vs benchmark {p['benchmark']}: {p['start']} .. {p['end']}, "
