@@ -473,7 +473,10 @@ def test_parse_weights_keeps_the_base():
     ("carbon=0.3", r"`--weights` names unknown pillar 'carbon'; pillars are energy, water"),
     ("energy:0.3", r"`--weights` pieces must look like pillar=number, got 'energy:0.3'"),
     ("energy=abc", r"`--weights` value for 'energy' must be a number, got 'abc'"),
-    ("energy=-1", r"`pillar_weights` must be finite and >= 0"),
+    ("energy=-1", r"`--weights` must be finite and >= 0: the weight of energy is -1"),
+    ("Enrgy=0.3", r"`--weights` names unknown pillar 'Enrgy' \(did you mean 'energy'\?\)"),
+    ("energy=1e308,water=1e308", r"`--weights` must add up to a finite number"),
+    ("energy=inf", r"`--weights` must be finite and >= 0: the weight of energy is inf"),
 ])
 def test_parse_weights_errors(text, match):
     with pytest.raises(ConfigError, match=match):

@@ -57,6 +57,38 @@ def _renormalise(w: pd.Series, keep: pd.Series, total: float, what: str) -> pd.S
     return out / s * total
 
 
+#: Every flag :func:`esglib.scoring.score` can set (``no_<pillar>_disclosure`` for each footprint pillar;
+#: ``composite_withheld`` is followed by the coverage threshold).
+KNOWN_FLAGS = ("certificate_reliance", "100pct_renewable_claim_without_instrument_detail", "pue_design_value_only",
+               "mostly_secondary_sources", "figure_choice_among_editions", "no_energy_disclosure",
+               "no_water_disclosure", "no_procurement_disclosure", "no_circularity_disclosure",
+               "stale_figures_carried_forward", "composite_withheld")
+
+
+def check_flags(flags: Iterable[str], scores: pd.DataFrame | None = None, arg: str = "exclude_flags") -> list[str]:
+    """The flags asked for, each checked against the flags scoring can set (exact or as a prefix).
+
+    Raises
+    ------
+    ConfigError
+        For a flag no company could carry, with the nearest known flag ("did you mean").
+    """
+    import difflib
+
+    known = set(KNOWN_FLAGS)
+    if scores is not None and "flags" in scores:
+        for text in scores["flags"].dropna().astype(str):
+            known.update(x.strip() for x in text.split(";") if x.strip())
+    wanted = [str(f).strip() for f in flags if f is not None and str(f).strip()]
+    for f in wanted:
+        if any(k == f or k.startswith(f) for k in known):
+            continue
+        close = difflib.get_close_matches(f, sorted(known), n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"`{arg}` names unknown flag {f!r}{hint}; flags are {', '.join(KNOWN_FLAGS)}")
+    return wanted
+
+
 def _excluded_frame(w: pd.Series, reasons: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame({"ticker": list(reasons), "weight": [float(w[t]) for t in reasons],
                          "reason": list(reasons.values())}, columns=["ticker", "weight", "reason"])
@@ -88,7 +120,9 @@ def exclusion_screen(weights: pd.Series | Mapping[str, float], scores: pd.DataFr
     _check_unrated(unrated, ("keep", "exclude"))
     if min_rating is not None and str(min_rating).upper() not in RATING_ORDER:
         raise ConfigError(f"`min_rating` must be one of {', '.join(RATING_ORDER)}, got {min_rating!r}")
-    flags_wanted = [f.strip() for f in exclude_flags if f and f.strip()]
+    if isinstance(exclude_flags, str):
+        exclude_flags = exclude_flags.split(",")
+    flags_wanted = check_flags(exclude_flags, scores)
     w = holdings_weights(weights)
     total = float(w.sum())
     S = scores.reindex(w.index)

@@ -95,27 +95,23 @@ class ScoreConfig:
     publication_lag_days: int = DEFAULT_PUBLICATION_LAG_DAYS
 
     def __post_init__(self) -> None:
-        pw = dict(self.pillar_weights)
-        unknown = set(pw) - set(PILLARS)
-        if unknown:
-            raise ConfigError(f"`pillar_weights` has unknown pillar(s) {sorted(unknown)}; pillars are {PILLARS}")
-        full = {p: float(pw.get(p, 0.0)) for p in PILLARS}
-        if any(not np.isfinite(v) or v < 0 for v in full.values()):
-            raise ConfigError(f"`pillar_weights` must be finite and >= 0, got {pw}")
-        if sum(full.values()) <= 0:
-            raise ConfigError(f"`pillar_weights` must not all be zero, got {pw}")
-        object.__setattr__(self, "pillar_weights", full)
+        object.__setattr__(self, "pillar_weights", _check_pillar_weights(self.pillar_weights, "pillar_weights"))
         unknown_mw = set(self.metric_weights) - set(FOOTPRINT_PILLARS)
         if unknown_mw:
             raise ConfigError(f"`metric_weights` has unknown pillar(s) {sorted(unknown_mw)}; KPI pillars are "
                               f"{FOOTPRINT_PILLARS}")
+        full = self.pillar_weights
+        if not isinstance(self.metric_weights, Mapping) or not all(
+                isinstance(v, Mapping) for v in self.metric_weights.values()):
+            raise ConfigError("`metric_weights` must map each pillar to a mapping {kpi: weight}, got a "
+                              f"{type(self.metric_weights).__name__}")
         mw = {p: dict(self.metric_weights.get(p, {})) for p in FOOTPRINT_PILLARS}
         for p, weights in mw.items():
             for k, v in weights.items():
                 if k not in KPI_SPECS or KPI_SPECS[k].pillar != p:
                     raise ConfigError(f"`metric_weights[{p!r}]` has {k!r}, which is not a {p} KPI "
                                       f"({[n for n, s in KPI_SPECS.items() if s.pillar == p]})")
-                if not np.isfinite(v) or v < 0:
+                if not _is_number(v) or not np.isfinite(v) or v < 0:
                     raise ConfigError(f"`metric_weights[{p!r}][{k!r}]` must be >= 0, got {v!r}")
             if full[p] > 0 and sum(weights.values()) <= 0:
                 raise ConfigError(f"`metric_weights[{p!r}]` must have a positive weight")
@@ -124,6 +120,16 @@ class ScoreConfig:
             raise ConfigError(f"`normalisation` must be 'percentile', 'minmax' or 'zscore', got {self.normalisation!r}")
         if self.aggregation not in ("arithmetic", "geometric"):
             raise ConfigError(f"`aggregation` must be 'arithmetic' or 'geometric', got {self.aggregation!r}")
+        for name in ("geometric_floor", "missing_score", "min_coverage", "certificate_reliance_flag"):
+            if not _is_number(getattr(self, name)):
+                raise ConfigError(f"`{name}` must be a number, got {getattr(self, name)!r}")
+        for name in ("min_peer_size", "carry_forward_years", "publication_lag_days"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise ConfigError(f"`{name}` must be a whole number, got {v!r}")
+        for name in ("peer_relative", "winsorise"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ConfigError(f"`{name}` must be True or False, got {getattr(self, name)!r}")
         if not 0 <= self.min_coverage <= 1:
             raise ConfigError(f"`min_coverage` must be in 0..1, got {self.min_coverage!r}")
         if not 0 <= self.missing_score <= 100:
@@ -134,7 +140,11 @@ class ScoreConfig:
             raise ConfigError(f"`min_peer_size` must be >= 1, got {self.min_peer_size!r}")
         if int(self.carry_forward_years) < 0:
             raise ConfigError(f"`carry_forward_years` must be >= 0, got {self.carry_forward_years!r}")
-        edges = tuple(float(e) for e in self.band_edges)
+        try:
+            edges = tuple(float(e) for e in self.band_edges)
+        except (TypeError, ValueError):
+            raise ConfigError(f"`band_edges` must be {len(RATINGS) - 1} increasing numbers, got "
+                              f"{self.band_edges!r}") from None
         if len(edges) != len(RATINGS) - 1 or any(b <= a for a, b in zip(edges, edges[1:])):
             raise ConfigError(f"`band_edges` must be {len(RATINGS) - 1} increasing cut-offs, got {self.band_edges!r}")
         object.__setattr__(self, "band_edges", edges)
@@ -148,6 +158,38 @@ class ScoreConfig:
     def replace(self, **changes) -> ScoreConfig:
         """Return a copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def _check_pillar_weights(weights, arg: str) -> dict[str, float]:
+    """Every pillar's weight (missing ones 0), checked: known pillars, finite numbers >= 0, a finite positive
+    total. Messages name the pillar and value, never the whole mapping."""
+    import difflib
+
+    if not isinstance(weights, Mapping):
+        raise ConfigError(f"`{arg}` must map pillar names to numbers, e.g. {{'energy': 0.3}}, got a "
+                          f"{type(weights).__name__}")
+    full = dict.fromkeys(PILLARS, 0.0)
+    for k, v in weights.items():
+        key = str(k).strip().lower()
+        if key not in PILLARS:
+            close = difflib.get_close_matches(key, PILLARS, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            what = f"names unknown pillar {k!r}" if arg.startswith("--") else f"has unknown pillar(s) [{k!r}]"
+            raise ConfigError(f"`{arg}` {what}{hint}; pillars are {', '.join(PILLARS)}")
+        if not _is_number(v) or not np.isfinite(float(v)) or float(v) < 0:
+            raise ConfigError(f"`{arg}` must be finite and >= 0: the weight of {key} is {v!r}")
+        full[key] = float(v)
+    total = sum(full.values())
+    if total <= 0:
+        raise ConfigError(f"`{arg}` must not all be zero: at least one pillar needs a positive weight")
+    if not np.isfinite(total):
+        raise ConfigError(f"`{arg}` must add up to a finite number: these weights are too large (their total "
+                          "overflows); use proportions such as 0.3 or percentages such as 30")
+    return full
 
 
 def parse_weights(text: str, base: ScoreConfig | None = None) -> ScoreConfig:
@@ -164,13 +206,14 @@ def parse_weights(text: str, base: ScoreConfig | None = None) -> ScoreConfig:
         if "=" not in piece:
             raise ConfigError(f"`--weights` pieces must look like pillar=number, got {piece!r}")
         k, v = (s.strip() for s in piece.split("=", 1))
-        if k not in PILLARS:
-            raise ConfigError(f"`--weights` names unknown pillar {k!r}; pillars are {', '.join(PILLARS)}")
+        key = k.lower()
+        if key not in PILLARS:
+            _check_pillar_weights({k: 0.0}, "--weights")  # raises, with a did-you-mean
         try:
-            weights[k] = float(v)
+            weights[key] = float(v)
         except ValueError:
-            raise ConfigError(f"`--weights` value for {k!r} must be a number, got {v!r}") from None
-    return base.replace(pillar_weights=weights)
+            raise ConfigError(f"`--weights` value for {key!r} must be a number, got {v!r}") from None
+    return base.replace(pillar_weights=_check_pillar_weights(weights, "--weights"))
 
 
 def score_to_band(x, edges: tuple[float, ...] | None = None, labels: tuple[str, ...] = RATINGS,
@@ -204,3 +247,27 @@ def score_to_band(x, edges: tuple[float, ...] | None = None, labels: tuple[str, 
     if np.ndim(x) == 0:
         return str(lab)
     return lab
+
+
+def _init_with_own_errors(init):
+    import functools
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        import difflib
+
+        names = [f.name for f in dataclasses.fields(ScoreConfig)]
+        for k in kwargs:
+            if k not in names:
+                close = difflib.get_close_matches(k, names, n=1, cutoff=0.6)
+                hint = (f" (did you mean {close[0]!r}?)" if close else
+                        f" (pillar weights go in pillar_weights={{{k!r}: ...}})" if str(k).lower() in PILLARS else "")
+                raise ConfigError(f"ScoreConfig has no option {k!r}{hint}; options are {', '.join(names)}")
+        if len(args) > len(names):
+            raise ConfigError(f"ScoreConfig takes at most {len(names)} options, got {len(args)}")
+        init(self, *args, **kwargs)
+
+    return __init__
+
+
+ScoreConfig.__init__ = _init_with_own_errors(ScoreConfig.__init__)

@@ -63,10 +63,22 @@ def explain_many(tickers=None, disclosures: pd.DataFrame | None = None, config: 
     return {t: _explain_one(det, t) for t in wanted}
 
 
+def did_you_mean(name: str, choices) -> str:
+    """`` (did you mean 'GOOGL'?)`` for the nearest of ``choices`` (prefix or spelling), else ``""``."""
+    import difflib
+
+    options = [str(c) for c in choices]
+    up = str(name).upper()
+    close = [c for c in options if c.upper().startswith(up) or up.startswith(c.upper())]
+    close = close or difflib.get_close_matches(up, options, n=2, cutoff=0.6)
+    return f" (did you mean {' or '.join(repr(c) for c in close[:2])}?)" if close else ""
+
+
 def _explain_one(det: _Detail, ticker: str) -> pd.DataFrame:
     t = str(ticker).upper()
     if t not in det.scores.index:
-        raise ConfigError(f"`ticker` {ticker!r} is not in the universe ({len(det.scores)} companies)")
+        raise ConfigError(f"`ticker` {ticker!r} is not in the universe ({len(det.scores)} companies)"
+                          f"{did_you_mean(t, det.scores.index)}")
     cfg = det.config
     row = det.scores.loc[t]
     w = cfg.weights

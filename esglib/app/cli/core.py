@@ -6,8 +6,9 @@ import argparse
 import sys
 
 from esglib.app._format import format_scores
+from esglib.safety import terminal_text
 
-__all__ = ["register", "format_scores", "add_data_args", "config_from_args"]
+__all__ = ["register", "format_scores", "add_data_args", "config_from_args", "check_year"]
 
 
 def add_data_args(p: argparse.ArgumentParser) -> None:
@@ -76,7 +77,21 @@ def _inputs(args: argparse.Namespace):
 
     companies = load_companies(args.companies) if getattr(args, "companies", None) else load_companies()
     disclosures = load_disclosures(getattr(args, "disclosures", None), companies)
+    check_year(getattr(args, "year", None), disclosures)
     return companies, disclosures
+
+
+def check_year(year: int | None, disclosures) -> None:
+    """Refuse a ``--year`` outside the fiscal years the disclosures cover, naming that range."""
+    if year is None or disclosures is None or not len(disclosures):
+        return
+    from esglib.errors import ConfigError
+
+    years = disclosures["fiscal_year"].dropna()
+    lo, hi = int(years.min()), int(years.max())
+    if not lo <= int(year) <= hi:
+        raise ConfigError(f"`--year` {year} is outside the fiscal years the disclosures cover ({lo}-{hi}): choose a year "
+                          f"in {lo}..{hi}, or leave --year out to use each company's latest")
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
@@ -138,11 +153,48 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     for c in ("metric_score", "contribution"):
         show[c] = show[c].map(lambda v: f"{v:6.2f}")
     show["weight_in_pillar"] = show["weight_in_pillar"].map(lambda v: f"{v:.2f}")
-    show["source"] = show["source"].str.slice(0, 60)
+    notes, refs = _footnotes(ex)
+    show["source"] = refs
+    show = show.rename(columns={"source": "sources"})
     print(show.to_string(index=False))
+    if notes:
+        print("\nsources:")
+        for k, (title, url) in enumerate(notes, start=1):
+            print(f"  [{k}] {terminal_text(title, newlines=False)}")
+            if url:
+                print(f"      {terminal_text(url, newlines=False)}")
     print(f"\ncontributions sum to {ex['contribution'].sum():.2f} (the "
           f"{'indicative ' if a['withheld'] else ''}composite).")
     return 0
+
+
+def _footnotes(ex) -> tuple[list[tuple[str, str]], list[str]]:
+    """Number each distinct source of an explanation: ([(title, url), ...], the ``[1,2]`` marks per row).
+
+    A row's titles and URLs (each ``" | "``-joined) are paired in order; a row whose counts differ lists its
+    titles and URLs as separate notes, so no URL is ever dropped.
+    """
+    import pandas as pd
+
+    notes: list[tuple[str, str]] = []
+    marks = []
+    for _, r in ex.iterrows():
+        title = "" if pd.isna(r.get("source")) else str(r.get("source"))
+        url = "" if pd.isna(r.get("source_url")) else str(r.get("source_url"))
+        if not url and (title == "not disclosed" or title.endswith("cited figures on file")):
+            marks.append("" if title == "not disclosed" else title)
+            continue
+        titles = [t.strip() for t in title.split(" | ") if t.strip()]
+        urls = [u.strip() for u in url.split(" | ") if u.strip()]
+        pairs = list(zip(titles, urls)) if len(titles) == len(urls) else (
+            [(t, "") for t in titles] + [("", u) for u in urls])
+        mine = []
+        for pair in pairs:
+            if pair not in notes:
+                notes.append(pair)
+            mine.append(notes.index(pair) + 1)
+        marks.append("[" + ",".join(str(k) for k in mine) + "]" if mine else "")
+    return notes, marks
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

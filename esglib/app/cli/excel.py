@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from esglib.app.cli.core import add_data_args, config_from_args as _config
+from esglib.app.cli.core import add_data_args, check_year, config_from_args as _config
 
 __all__ = ["register"]
 
@@ -70,6 +70,7 @@ def _cmd_scorecard(args: argparse.Namespace) -> int:
     cfg = _config(args)
     companies = load_companies(args.companies) if args.companies else load_companies()
     disclosures = load_disclosures(args.disclosures, companies)
+    check_year(args.year, disclosures)
     scores = score(disclosures, cfg, year=args.year, companies=companies)
     holdings = summary = prices_as_of = None
     if args.holdings:

@@ -178,8 +178,10 @@ def _cmd_screen(args: argparse.Namespace) -> int:
 
     from esglib.inputs import load_companies, load_disclosures
     from esglib.portfolio import apply_screens, load_holdings, portfolio_summary
+    from esglib.portfolio._screens import check_flags
     from esglib.scoring import score
 
+    check_flags(_flags(args.exclude_flags), arg="--exclude-flags")
     companies = load_companies(args.companies) if args.companies else load_companies()
     disclosures = load_disclosures(args.disclosures, companies)
     as_of = _date(args.as_of, "--as-of")
@@ -188,7 +190,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
         holdings = load_holdings(args.holdings, companies)
     load_notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     scores = score(disclosures, companies=companies, as_of=as_of)
-    caps = _market_caps([t for t in holdings.index if holdings.at[t, "covered"]])
+    caps = _market_caps(holdings.index[holdings["covered"].astype(bool)].tolist())
     before = portfolio_summary(holdings, scores, disclosures, caps, companies=companies, as_of=as_of)
     screening = any(x is not None for x in (args.min_rating, args.best_in_class, args.tilt)) or bool(
         _flags(args.exclude_flags))
@@ -275,6 +277,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from esglib.backtest import esg_backtest
     from esglib.inputs import load_companies, load_disclosures
 
+    from esglib.portfolio._screens import check_flags
+
+    check_flags(_flags(args.exclude_flags), arg="--exclude-flags")
     start, end = _date(args.start, "--start"), _date(args.end, "--end")
     if start is not None and end is not None and start >= end:
         from esglib.errors import ConfigError

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from esglib.outputs.excel._cells import _first_url, _is_missing, _letter, _quote_sheet
 from esglib.outputs.excel._styling import _Book, _F, _Link, _widths
+from esglib.safety import xml_text
 from esglib.vocabulary import FOOTPRINT_PILLARS, PILLARS, RATINGS
 from esglib.inputs import METRICS
 from esglib.inputs import QUALITY_LABELS
@@ -321,7 +322,7 @@ def _write_company(book: _Book, ws, ticker: str, rec: pd.Series, lay: _Layout, s
                  ["bold", "fmt:0.0", "fmt:0.0", "fmt:0.0%"])
     chart = BarChart()
     chart.type = "col"
-    chart.title = f"{ticker}: pillar scores vs {peer} median"
+    chart.title = xml_text(f"{ticker}: pillar scores vs {peer} median")
     chart.y_axis.title = "score (0-100)"
     chart.y_axis.scaling.min = 0
     chart.y_axis.scaling.max = 100

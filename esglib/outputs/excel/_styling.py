@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from esglib.errors import ConfigError
 from esglib.outputs.excel._cells import _FORMULA_TRIGGERS, _is_missing, _letter, safe_text
+from esglib.safety import xml_text
 
 __all__ = []
 
@@ -49,7 +50,7 @@ class _Book:
         self._probe_ws = None
 
     def sheet(self, title: str):
-        ws = self.wb.create_sheet(title)
+        ws = self.wb.create_sheet(xml_text(title))
         if self._probe_ws is None:
             self._probe_ws = ws
         return ws
@@ -107,7 +108,8 @@ class _Book:
             from openpyxl.worksheet.hyperlink import Hyperlink
 
             c = self.cell(ws, value.text, "+".join(filter(None, [style, "link"])))
-            c.hyperlink = Hyperlink(ref="A1", target=value.target, location=value.location)
+            c.hyperlink = Hyperlink(ref="A1", target=None if value.target is None else xml_text(value.target),
+                                    location=None if value.location is None else xml_text(value.location))
             return c
         elif _is_missing(value):
             if style is None:
@@ -163,6 +165,10 @@ class _Book:
         ws.append([self.cell(ws, v, s) for v, s in zip(values, styles, strict=False)])
 
     def save(self, path: Path) -> None:
+        for name in list(getattr(self.wb, "defined_names", {}) or {}):  # every string reaching the XML is clean
+            dn = self.wb.defined_names[name]
+            if dn.value is not None:
+                dn.value = xml_text(dn.value)
         self.wb.save(path)
 
     def discard(self) -> None:
