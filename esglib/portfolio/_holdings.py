@@ -204,24 +204,27 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
 
     records: list[dict[str, Any]] = []
     skipped_totals: list[int] = []
-    for i in df.index:
-        sym = str(df.at[i, tcol]).strip()
-        desc = str(df.at[i, dcol]).strip() if dcol else ""
+    # plain lists, read once: per-cell ``df.at`` lookups made a 200,000-line file take minutes
+    col_text = {c: df[c].astype(str).tolist() for c in {tcol, acol, dcol, found.get("shares")} if c}
+    for k, i in enumerate(df.index):
+        cell = {c: v[k] for c, v in col_text.items()}
+        sym = cell[tcol].strip()
+        desc = cell[dcol].strip() if dcol else ""
         row = table.row_number(i)
         if _TOTAL_ROW.fullmatch(sym) or (sym == "" and _TOTAL_ROW.fullmatch(desc)):
             skipped_totals.append(row)
             continue
         cash = _is_cash(sym, desc)
-        value, rule = _parse_cell(str(df.at[i, acol]), amount)
+        value, rule = _parse_cell(cell[acol], amount)
         if rule is not None:
-            if sym == "" and str(df.at[i, acol]).strip() == "":
+            if sym == "" and cell[acol].strip() == "":
                 problems.append(prob(i, tcol, "ticker is blank and the row has no amount", sym))
             else:
-                problems.append(prob(i, acol, f"{amount.replace('_', ' ')} {rule}", str(df.at[i, acol])))
+                problems.append(prob(i, acol, f"{amount.replace('_', ' ')} {rule}", cell[acol]))
             continue
         shares = np.nan
         if "shares" in found and amount != "shares":
-            raw = str(df.at[i, found["shares"]])
+            raw = cell[found["shares"]]
             if raw.strip() != "":
                 v, r = _parse_cell(raw, "shares")
                 if r is not None:
@@ -230,7 +233,7 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
                 shares = v
         if value < 0 and not cash:
             problems.append(prob(i, acol, "negative holding (short positions are not supported; only a cash line "
-                                          "may be negative, e.g. a margin balance)", str(df.at[i, acol])))
+                                          "may be negative, e.g. a margin balance)", cell[acol]))
             continue
         ticker = CASH if cash else sym.upper()
         ticker = by_yahoo.get(ticker, ticker) if ticker not in uni.index else ticker
@@ -318,9 +321,28 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
         warnings.warn(f"{table.file}: shares valued at the latest close as of {prices_as_of} "
                       f"({price_source} prices)", UserWarning, stacklevel=2)
     out.attrs.update({"file": table.file, "basis": amount, "prices_as_of": prices_as_of,
-                      "not_covered": {t: float(w) for t, w in not_cov["weight"].items()},
+                      "not_covered": _FrozenDict({t: float(w) for t, w in not_cov["weight"].items()}),
                       "total_value": float(out["market_value"].sum()) if amount != "weight" else None})
     return out
+
+
+class _FrozenDict(dict):
+    """A read-only dict that pandas' ``attrs`` propagation shares instead of deep-copying.
+
+    pandas deep-copies ``attrs`` after nearly every operation; a 28,000-entry ``not_covered`` map copied that
+    way made screening a large holdings file quadratic.
+    """
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        return (_FrozenDict, (dict(self),))
+
+    def _readonly(self, *args, **kwargs):
+        raise TypeError("holdings.attrs['not_covered'] is read-only; copy it with dict(...) to change it")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
 
 
 def holdings_weights(holdings: pd.DataFrame | pd.Series | Mapping[str, float]) -> pd.Series:

@@ -488,7 +488,10 @@ def portfolio_summary(holdings: pd.DataFrame | pd.Series | Mapping[str, float], 
         notes.insert(0, f"only {score_cov:.0%} of the portfolio's weight has a composite score: the portfolio score "
                         "describes that part only")
     if len(nc):
-        notes.append("not covered by the universe (unscored): " + ", ".join(f"{t} ({v:.1%})" for t, v in nc.items()))
+        top = nc.sort_values(ascending=False).head(20)  # a summary names the largest; the rest are counted
+        more = f" and {len(nc) - len(top):,} more ({nc.sum() - top.sum():.1%} in all)" if len(nc) > len(top) else ""
+        notes.append("not covered by the universe (unscored): "
+                     + ", ".join(f"{t} ({v:.1%})" for t, v in top.items()) + more)
     return PortfolioSummary(
         composite=composite, rating=str(score_to_band(composite)) if np.isfinite(composite) else "NR",
         pillars=pillars, score_coverage=score_cov, waci=waci, waci_coverage=waci_cov,

@@ -23,7 +23,7 @@ from pathlib import Path
 from esglib.atomicio import check_output_path
 from esglib.errors import ConfigError
 
-__all__ = ["INPUT_ARGS", "check_paths", "os_error_message", "note_warnings", "format_note"]
+__all__ = ["INPUT_ARGS", "check_paths", "os_error_message", "note_warnings", "format_note", "brief"]
 
 #: argparse destinations that name an input file, with the flag a user typed.
 INPUT_ARGS = {"path": "input file", "disclosures": "--disclosures", "companies": "--companies", "holdings": "--holdings"}
@@ -105,9 +105,21 @@ def os_error_message(exc: OSError, path: str | None = None, verb: str | None = N
     return f"{lead}{_short(str(name))}{other}: {what}"
 
 
+def brief(text: str, limit: int = 400) -> str:
+    """``text`` on one line, cut after about ``limit`` characters at a list separator, saying how much is left."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(", ", 0, limit)
+    cut = cut if cut > limit // 2 else limit
+    rest = text[cut:].lstrip(", ")
+    items = rest.count(", ") + 1
+    return f"{text[:cut]} ... ({items:,} more items; --json gives the full list)"
+
+
 def format_note(message: Warning | str) -> str:
-    """A warning as one line: ``esglib: note: ...`` (newlines folded into spaces)."""
-    return "esglib: note: " + " ".join(str(message).split())
+    """A warning as one line: ``esglib: note: ...`` (newlines folded into spaces, long lists cut)."""
+    return "esglib: note: " + brief(str(message))
 
 
 @contextlib.contextmanager

@@ -20,6 +20,10 @@ _FIGURES = (("composite", "0-100", "{:.1f}"), ("energy", "0-100", "{:.1f}"), ("w
             ("water_intensity", "m3/USD m revenue", "{:.1f}"))
 
 
+#: Holdings listed on screen by ``screen`` (the largest by weight); ``--out``/``--json`` give every one.
+_MAX_ROWS_SHOWN = 25
+
+
 def _date(value: str | None, flag: str):
     if value is None:
         return None
@@ -178,6 +182,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
 
     from esglib.inputs import load_companies, load_disclosures
     from esglib.portfolio import apply_screens, load_holdings, portfolio_summary
+    from esglib.app.cli._boundary import brief
     from esglib.portfolio._screens import check_flags
     from esglib.scoring import score
 
@@ -233,7 +238,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     print(f"{args.holdings}: {len(holdings)} holdings (weights from {basis}"
           + (f", total value {total:,.2f}" if total else "") + ")")
     for n in load_notes:
-        print(f"  note: {n}")
+        print(f"  note: {brief(n)}")
     print(f"screen: {result.method}" if result is not None else
           "screen: none (add --min-rating, --exclude-flags, --best-in-class or --tilt to compare)")
     print()
@@ -247,7 +252,15 @@ def _cmd_screen(args: argparse.Namespace) -> int:
         if c in show:
             show[c] = show[c].map(lambda v: f"{v:.1%}")
     print()
-    print(show.drop(columns=["covered", "is_cash"]).to_string())
+    shown = show.drop(columns=["covered", "is_cash"])
+    if len(shown) > _MAX_ROWS_SHOWN:  # a summary: the largest holdings; every row goes to --out / --json
+        order = table["weight_before"].sort_values(ascending=False, kind="stable").index[:_MAX_ROWS_SHOWN]
+        shown = shown.loc[order]
+        print(shown.to_string())
+        print(f"... {len(show) - _MAX_ROWS_SHOWN:,} smaller holdings not shown (--out FILE writes every holding, "
+              "--json prints the full structure)")
+    else:
+        print(shown.to_string())
     q = (after or before).engagement
     if len(q):
         top = q.drop_duplicates("ticker").head(5)["ticker"].tolist()
@@ -259,7 +272,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     notes = list(before.notes) + ([f"after: {n}" for n in after.notes] if after is not None else [])
     print(f"\nfootprint basis: {before.footprint_basis}")
     for n in notes:
-        print(f"note: {n}")
+        print(f"note: {brief(n)}")
     if args.out:
         print(f"wrote {args.out}")
     return 0
