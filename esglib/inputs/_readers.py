@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import pandas as pd
 from esglib.errors import DataValidationError, Problem
+from esglib.inputs._xlsx_scan import WorkbookScan, scan_workbook
 
 __all__ = ['Table', 'read_table', 'column_letter', 'require_columns']
 
@@ -200,14 +201,27 @@ def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> Table:
     except ImportError:  # pragma: no cover - defusedxml is a requirement
         raise _fail(path, "refusing to read an Excel workbook without defusedxml installed") from None
     try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            sheet, scan = _scan(zf, path, sheet)
+    except DataValidationError:
+        raise
+    except DefusedXmlException as exc:
+        raise _fail(path, f"refused: the workbook contains unsafe XML ({type(exc).__name__}: entities or external "
+                          "references are not allowed)") from None
+    except Exception as exc:  # malformed workbook XML: openpyxl would fail on it too
+        raise _fail(path, f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+    try:
         xls = pd.ExcelFile(io.BytesIO(raw), engine="openpyxl")
         names = xls.sheet_names
         if sheet is None:
             sheet = next((s for s in names if s.lower() in {"disclosures", "holdings"}), names[0])
         elif sheet not in names:
             raise _fail(path, f"workbook has no sheet named {sheet!r} (sheets: {', '.join(names)})")
-        # header=None: take the header row by hand so a repeated column name is caught, not renamed "x.1"
-        raw_df = pd.read_excel(xls, sheet_name=sheet, dtype=str, keep_default_na=False, header=None)
+        # header=None: take the header row by hand so a repeated column name is caught, not renamed "x.1";
+        # nrows: formatted but empty rows after the last value are never loaded
+        raw_df = pd.read_excel(xls, sheet_name=sheet, dtype=str, keep_default_na=False, header=None,
+                               nrows=scan.last_value_row or None)
+        raw_df = _apply_scan(raw_df, scan)
         if raw_df.empty:
             raise _fail(path, f"sheet {sheet!r} is empty (expected a header row and at least one data row)")
         names = ["" if v is None else str(v).strip() for v in raw_df.iloc[0]]
@@ -229,6 +243,46 @@ def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> Table:
     df = df.map(lambda v: "" if v is None else str(v))
     # Excel stores whole numbers typed in a text-typed read as e.g. '2023'; floats such as '1.0' stay as read.
     return _finish(df, str(path), sheet, 1)
+
+
+def _scan(zf: zipfile.ZipFile, path: Path, sheet: str | None) -> tuple[str | None, WorkbookScan]:
+    """Choose the sheet to read (visible sheets only) and scan it; refuse Strict Open XML and oversized sheets."""
+    first = scan_workbook(zf, None, MAX_ROWS + 1)
+    if first.strict:
+        raise _fail(path, "the workbook is saved as 'Strict Open XML Spreadsheet', which esglib cannot read: open it "
+                          "in Excel and save it as 'Excel Workbook (.xlsx)'")
+    states = dict(first.sheets)
+    visible = [n for n, st in first.sheets if st == "visible"]
+    if sheet is None and states:
+        wanted = next((n for n, _ in first.sheets if n.lower() in {"disclosures", "holdings"}), None)
+        if wanted is None and not visible:
+            raise _fail(path, "every sheet of the workbook is hidden: unhide the sheet to read")
+        sheet = wanted if wanted is not None else visible[0]
+    if sheet is not None and states.get(sheet, "visible") != "visible":
+        others = [n for n in visible if n != sheet]
+        hint = f"; the visible sheets are {', '.join(repr(n) for n in others)}" if others else ""
+        raise _fail(path, f"sheet {sheet!r} is hidden: esglib reads visible sheets only, so it does not guess which "
+                          f"sheet you meant: unhide it (or delete it){hint}")
+    scan = scan_workbook(zf, sheet, MAX_ROWS + 1)
+    if scan.value_rows > MAX_ROWS + 1:
+        raise _fail(path, f"sheet {sheet!r} has more than {MAX_ROWS:,} rows of data, more than esglib reads from one "
+                          "file: split it into smaller files")
+    return sheet, scan
+
+
+def _apply_scan(raw_df: pd.DataFrame, scan: WorkbookScan) -> pd.DataFrame:
+    """Cells as the user sees them: an error cell as its name (``#DIV/0!``), a percent cell as a percent."""
+    if not scan.errors and not scan.percent:
+        return raw_df
+    out = raw_df.copy()
+    n_rows, n_cols = out.shape
+    for (r, c), name in scan.errors.items():
+        if 1 <= r <= n_rows and 1 <= c <= n_cols:
+            out.iat[r - 1, c - 1] = name
+    for (r, c), v in scan.percent.items():
+        if 2 <= r <= n_rows and 1 <= c <= n_cols:  # data rows only; 0.64 shown as 64% is the number 64
+            out.iat[r - 1, c - 1] = repr(float(f"{v * 100:.15g}"))
+    return out
 
 
 def _finish(df: pd.DataFrame, file: str, sheet: str | None, header_row: int) -> Table:
