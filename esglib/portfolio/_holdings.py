@@ -260,7 +260,16 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
             px = pd.Series(dict(prices), dtype="float64")
         else:
             ytick = {t: str(uni.at[t, "yahoo_ticker"]) if t in uni.index else t for t in tickers}
-            latest = _latest_prices(sorted(set(ytick.values())), price_source) if tickers else pd.Series(dtype=float)
+            try:
+                latest = _latest_prices(sorted(set(ytick.values())), price_source) if tickers else pd.Series(dtype=float)
+            except ConfigError as exc:  # e.g. listings in several currencies: say which file and rows
+                rows = ", ".join(str(int(r)) for r in rec.loc[sec, "row"].head(20))
+                raise DataValidationError([Problem(table.file, None, header.get(acol, acol),
+                                                   f"cannot value these shares (rows {rows}): "
+                                                   + str(exc).split(". esglib has no")[0].replace(
+                                                       "refusing to mix", "they are priced in different")
+                                                   + "; esglib has no exchange rates: give a Market Value or Weight "
+                                                     "column in one currency instead")]) from None
             px = pd.Series({t: latest.get(y, np.nan) for t, y in ytick.items()}, dtype="float64")
             prices_as_of = latest.attrs.get("as_of")
         px = px.rename(index=lambda t: str(t).upper())
@@ -299,7 +308,12 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
         "source_rows": g["row"].agg(lambda s: ", ".join(map(str, s))),
     })
     total = float(out["_w"].sum())
-    if not np.isfinite(total) or total <= 0:
+    if not np.isfinite(total):
+        raise DataValidationError([Problem(table.file, None, header.get(acol, acol),
+                                           f"holdings total is too large to compute (the {amount.replace('_', ' ')} "
+                                           "column adds up past the largest number a computer holds): check the "
+                                           "amounts' units")])
+    if total <= 0:
         raise DataValidationError([Problem(table.file, None, header.get(acol, acol),
                                            f"holdings total must be positive (the {amount.replace('_', ' ')} column "
                                            f"sums to {total:g})", total)])

@@ -79,7 +79,7 @@ def _refresh(args: argparse.Namespace) -> int:
     import pandas as pd
     from tqdm import tqdm
 
-    from esglib.errors import MarketDataError
+    from esglib.errors import ConfigError, MarketDataError
     from esglib.market import refresh_cache, resolve_cache_dir
 
     tickers = [t.upper() for t in args.tickers] or _default_tickers()
@@ -160,7 +160,7 @@ def _info(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from esglib.errors import MarketDataError
+    from esglib.errors import ConfigError, MarketDataError
     from esglib.market import prices
 
     with warnings.catch_warnings(record=True) as caught:
@@ -168,6 +168,12 @@ def _show(args: argparse.Namespace) -> int:
         try:
             frame = prices(args.tickers, start=args.start, end=args.end, source=args.source, adjust=args.adjust,
                            cache_dir=args.cache_dir, allow_mixed_currency=args.allow_mixed_currency)
+        except ConfigError as exc:  # in the command line's terms
+            if len(exc.args) == 1:
+                exc.args = (str(exc.args[0]).replace("pass allow_mixed_currency=True", "add --allow-mixed-currency")
+                            .replace("(attrs['currency'] then names the currency of every column)",
+                                     "(the output then names each column's currency)"),)
+            raise
         except MarketDataError as exc:  # the error first, then what was noticed on the way
             notes = list(dict.fromkeys(str(w.message) for w in caught))
             if notes and len(exc.args) == 1:

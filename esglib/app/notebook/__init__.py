@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from esglib.app.notebook._analysis import compare_variants, run_screen_backtests, backtest_returns, backtest_metrics, alpha_table, universe_prices, scorer, screen_view, screen_dashboard
 from esglib.app.notebook._data import fill_template, sheet_preview, NOTEBOOKS, PRICES_AS_OF, suite_overview, data_inventory, repo_path, disclosure_counts, figures_for, headline_figures, load_google_region_cfe, cfe_spread, scope2_methods, instrument_ladder
+from esglib.app.notebook._notes import _in_ipython, as_sentence, restore_warnings, show_warnings_as_notes
+
+if _in_ipython():  # notebooks: warnings read as sentences, not as pink UserWarning boxes with source paths
+    show_warnings_as_notes()
 
 __all__ = [
+    "as_sentence",
+    "show_warnings_as_notes",
+    "restore_warnings",
     "compare_variants",
     "run_screen_backtests",
     "backtest_returns",
