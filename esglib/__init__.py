@@ -86,10 +86,7 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 _SUBMODULES = {"errors": "esglib.errors", "vocabulary": "esglib.vocabulary", "atomicio": "esglib.atomicio",
                "inputs": "esglib.inputs", "market": "esglib.market", "scoring": "esglib.scoring",
                "portfolio": "esglib.portfolio", "backtest": "esglib.backtest", "analysis": "esglib.analysis",
-               "outputs": "esglib.outputs", "app": "esglib.app", "bundled": "esglib.app.bundled",
-               # temporary aliases for the notebooks (removed with the notebook update)
-               "plots": "esglib.outputs.plots", "primer": "esglib.app.notebook", "scenarios": "esglib.analysis",
-               "stats": "esglib.analysis", "data": "esglib.inputs"}
+               "outputs": "esglib.outputs", "app": "esglib.app", "bundled": "esglib.app.bundled"}
 
 
 def __getattr__(name: str) -> Any:

@@ -18,6 +18,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+# charts are rendered headless in every test (the plotting module never picks a backend itself)
+os.environ.setdefault("MPLBACKEND", "Agg")
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CORE_FIXTURES = FIXTURES / "core"
 

@@ -1,4 +1,4 @@
-"""What-if scenarios on the AI footprint: a carbon-price shock, AI electricity-demand growth and water stress."""
+"""Company baselines for the scenarios (latest complete figures) and scenario constants."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 from esglib.errors import ConfigError
 from esglib.inputs import METRICS
-from esglib.inputs import load_disclosures, select_figures
+from esglib.inputs import select_figures
 
 __all__ = ['DEFAULT_EUR_USD', 'EUR_USD_NOTE', 'CARBON_INPUTS', 'GROWTH_INPUTS', 'company_baseline']
 
@@ -73,7 +73,7 @@ def company_baseline(disclosures: pd.DataFrame | None = None, required: Sequence
     ----------
     disclosures : DataFrame, optional
         Validated disclosures (:func:`esglib.inputs.load_disclosures`) or their
-        :func:`esglib.inputs.select_figures` output; default: the bundled data. Not modified.
+        :func:`esglib.inputs.select_figures` output (required). Not modified.
     required : sequence of str
         Canonical metrics that must all be disclosed in the chosen year.
     optional : sequence of str
@@ -105,7 +105,9 @@ def company_baseline(disclosures: pd.DataFrame | None = None, required: Sequence
             raise ConfigError(f"`{arg}` names metric(s) that are not canonical: {unknown}")
     if year is not None:
         year = int(_finite_number("year", year))
-    d = load_disclosures() if disclosures is None else disclosures
+    if disclosures is None:
+        raise ConfigError("`disclosures` is required: pass a frame (esglib.bundled.disclosures() gives the bundled one)")
+    d = disclosures
     figures = select_figures(d)
     columns = ["company", "fiscal_year", *required, *optional, "complete"]
     if figures.empty:

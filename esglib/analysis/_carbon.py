@@ -1,13 +1,13 @@
-"""What-if scenarios on the AI footprint: a carbon-price shock, AI electricity-demand growth and water stress."""
+"""Carbon-price scenarios: EU ETS prices, cost shocks and portfolio-weighted results."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
+from esglib.portfolio import holdings_weights
 from esglib.errors import ConfigError
 from esglib.analysis._baseline import CARBON_INPUTS, DEFAULT_EUR_USD, _CARBON_SERIES_PREFIX, _finite_number, _require_columns, _scope2_method, company_baseline
-from esglib.inputs import load_macro
 
 __all__ = ['carbon_prices', 'carbon_price_shock', 'portfolio_weighted']
 
@@ -20,7 +20,7 @@ def carbon_prices(macro: pd.DataFrame | None = None, *, eur_usd: float = DEFAULT
     Parameters
     ----------
     macro : DataFrame, optional
-        :func:`esglib.inputs.load_macro` output (default: the bundled series). Rows whose ``series`` starts with
+        :func:`esglib.inputs.load_macro` output (required). Rows whose ``series`` starts with
         ``eu_ets_allowance_price`` are used. Not modified.
     eur_usd : float
         USD per EUR used to convert EUR prices (default :data:`DEFAULT_EUR_USD`; see :data:`EUR_USD_NOTE`).
@@ -41,7 +41,9 @@ def carbon_prices(macro: pd.DataFrame | None = None, *, eur_usd: float = DEFAULT
     """
 
     rate = _finite_number("eur_usd", eur_usd, minimum=0.0, strict=True)
-    m = load_macro() if macro is None else macro
+    if macro is None:
+        raise ConfigError("`macro` is required: pass a frame (esglib.bundled.macro() gives the bundled one)")
+    m = macro
     _require_columns(m, "macro", ("series", "year", "value", "unit"), "carbon prices")
     ets = m[m["series"].astype(str).str.startswith(_CARBON_SERIES_PREFIX)]
     rows = []
@@ -74,7 +76,7 @@ def carbon_prices(macro: pd.DataFrame | None = None, *, eur_usd: float = DEFAULT
 def _price_table(prices, eur_usd: float) -> pd.DataFrame:
     """Normalise the ``prices`` argument of :func:`carbon_price_shock` to (scenario, price_usd_per_t)."""
     if prices is None:
-        return carbon_prices(eur_usd=eur_usd)[["scenario", "price_usd_per_t"]]
+        raise ConfigError("`prices` is required: pass carbon_prices(macro) or prices in USD per tonne")
     if isinstance(prices, pd.DataFrame):
         _require_columns(prices, "prices", ("price_usd_per_t",), "a carbon-price shock")
         labels = prices["scenario"] if "scenario" in prices.columns else [
@@ -118,7 +120,7 @@ def carbon_price_shock(baseline: pd.DataFrame | None = None, prices=None, *, sco
     eur_usd : float
         USD per EUR, used only when ``prices`` is None (default :data:`DEFAULT_EUR_USD`).
     disclosures : DataFrame, optional
-        Disclosures to build the baseline from when ``baseline`` is None (default: bundled).
+        Disclosures to build the baseline from when ``baseline`` is None (required then).
 
     Returns
     -------
@@ -178,12 +180,7 @@ def _weights(weights) -> pd.Series:
         if "ticker" not in weights.columns and weights.index.name == "ticker":
             weights = weights.reset_index()  # load_holdings output: indexed by ticker
         _require_columns(weights, "weights", ("ticker", "weight"), "portfolio weighting")
-        w = weights.groupby(weights["ticker"].astype(str).str.upper())["weight"].sum()
-    else:
-        w = pd.Series(weights, dtype="float64")
-        w.index = w.index.astype(str).str.upper()
-        w = w.groupby(level=0).sum()
-    w = w.astype("float64")
+    w = holdings_weights(weights)
     bad = w[~np.isfinite(w) | (w < 0)]
     if len(bad):
         raise ConfigError(f"`weights` must be finite and >= 0, got {bad.iloc[0]:g} for {bad.index[0]!r}")

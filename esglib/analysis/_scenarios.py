@@ -1,4 +1,4 @@
-"""What-if scenarios on the AI footprint: a carbon-price shock, AI electricity-demand growth and water stress."""
+"""Electricity-growth and water-stress scenarios."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import numpy as np
 import pandas as pd
 from esglib.errors import ConfigError
 from esglib.analysis._baseline import GROWTH_INPUTS, _TARGET_METRICS, _finite_number, _require_columns, company_baseline
-from esglib.inputs import load_disclosures
-from esglib.inputs import load_macro
 
 __all__ = ['demand_growth', 'electricity_growth', 'water_stress']
 
@@ -34,7 +32,7 @@ def demand_growth(macro: pd.DataFrame | None = None, *, start_year: int = 2024, 
     Parameters
     ----------
     macro : DataFrame, optional
-        :func:`esglib.inputs.load_macro` output (default: bundled). The start figure is series
+        :func:`esglib.inputs.load_macro` output (required). The start figure is series
         ``datacentre_electricity_consumption``, the end figure ``datacentre_electricity_consumption_projection``
         (or the same estimate series when ``end_year`` has one); where several rows match, the best
         ``data_quality`` wins. Not modified.
@@ -57,7 +55,9 @@ def demand_growth(macro: pd.DataFrame | None = None, *, start_year: int = 2024, 
     s, e = int(start_year), int(end_year)
     if e <= s:
         raise ConfigError(f"`end_year` must be after `start_year` ({s}), got {end_year!r}")
-    m = load_macro() if macro is None else macro
+    if macro is None:
+        raise ConfigError("`macro` is required: pass a frame (esglib.bundled.macro() gives the bundled one)")
+    m = macro
     _require_columns(m, "macro", ("series", "region", "year", "value"), "a demand-growth path")
     start = _macro_value(m, "datacentre_electricity_consumption", region, s)
     end_series = "datacentre_electricity_consumption_projection"
@@ -74,7 +74,9 @@ def demand_growth(macro: pd.DataFrame | None = None, *, start_year: int = 2024, 
 def _latest_targets(disclosures: pd.DataFrame | None) -> pd.DataFrame:
     """Latest stated target year per ticker for the ramp (100 % renewable, else 24/7 CFE)."""
 
-    d = load_disclosures() if disclosures is None else disclosures
+    if disclosures is None:
+        raise ConfigError("`disclosures` is required: pass a frame (esglib.bundled.disclosures() gives the bundled one)")
+    d = disclosures
     t = d[d["metric"].isin(_TARGET_METRICS)].sort_values("fiscal_year", kind="stable")
     rows = {}
     for metric in reversed(_TARGET_METRICS):  # preferred metric written last wins
@@ -86,7 +88,8 @@ def _latest_targets(disclosures: pd.DataFrame | None) -> pd.DataFrame:
 def electricity_growth(baseline: pd.DataFrame | None = None, *, cagr: float | None = None, end_year: int = 2030,
                        market_share: str = "constant", target_pct: float = 100.0, target_year: int | None = None,
                        default_target_year: int = 2030, grid_decline_pct: float = 0.0,
-                       disclosures: pd.DataFrame | None = None) -> pd.DataFrame:
+                       disclosures: pd.DataFrame | None = None, macro: pd.DataFrame | None = None
+                       ) -> pd.DataFrame:
     """Project each company's electricity and Scope 2 (location- and market-based) under AI demand growth.
 
     For year ``t`` after the company's base year ``b``::
@@ -105,10 +108,10 @@ def electricity_growth(baseline: pd.DataFrame | None = None, *, cagr: float | No
     ----------
     baseline : DataFrame, optional
         Index ticker with ``electricity_total_mwh``, ``scope2_location_tco2e`` and ``scope2_market_tco2e`` of the
-        same ``fiscal_year`` (default: :func:`company_baseline` with :data:`GROWTH_INPUTS` on the bundled data).
+        same ``fiscal_year`` (default: :func:`company_baseline` with :data:`GROWTH_INPUTS` on ``disclosures``).
         Optional ``target_year`` column for the ramp. Not modified.
     cagr : float, optional
-        Electricity growth a year as a fraction (0.15 = 15 %); > -1. Default: :func:`demand_growth` (IEA
+        Electricity growth a year as a fraction (0.15 = 15 %); > -1. Default: :func:`demand_growth` of ``macro`` (IEA
         945/415 TWh, 2024 -> 2030).
     end_year : int
         Last projected year (projections run from each company's base year to here).
@@ -124,7 +127,9 @@ def electricity_growth(baseline: pd.DataFrame | None = None, *, cagr: float | No
     grid_decline_pct : float
         Annual decline of the grid emission factor (%), default 0 (today's grid mix).
     disclosures : DataFrame, optional
-        Disclosures to read target years from when ``baseline`` lacks ``target_year`` (default: bundled).
+        Disclosures to read target years from when ``baseline`` lacks ``target_year`` (required then).
+    macro : DataFrame, optional
+        :func:`esglib.inputs.load_macro` output, for the default ``cagr`` (required when ``cagr`` is None).
 
     Returns
     -------
@@ -143,7 +148,7 @@ def electricity_growth(baseline: pd.DataFrame | None = None, *, cagr: float | No
     """
     if market_share not in ("constant", "ramp"):
         raise ConfigError(f"`market_share` must be 'constant' or 'ramp', got {market_share!r}")
-    g = (float(demand_growth()["cagr"]) if cagr is None
+    g = (float(demand_growth(macro)["cagr"]) if cagr is None
          else _finite_number("cagr", cagr, minimum=-1.0, strict=True))
     target = _finite_number("target_pct", target_pct, minimum=0.0, maximum=100.0) / 100
     decline = _finite_number("grid_decline_pct", grid_decline_pct, minimum=0.0, maximum=100.0) / 100
@@ -229,7 +234,7 @@ def water_stress(baseline: pd.DataFrame | None = None, *, stress_multiplier: flo
     ----------
     baseline : DataFrame, optional
         Index ticker with ``water_consumption_m3`` (or ``water_withdrawal_m3``) and, where disclosed,
-        ``water_withdrawal_stressed_pct`` from the same year (default: :func:`company_baseline` on the bundled
+        ``water_withdrawal_stressed_pct`` from the same year (default: :func:`company_baseline` on ``disclosures``; the
         data, preferring a year in which both are disclosed). Not modified.
     stress_multiplier : float or sequence of float
         Scales the share of water in high-stress basins (1.5 = half as much again, e.g. as basins dry
@@ -240,7 +245,7 @@ def water_stress(baseline: pd.DataFrame | None = None, *, stress_multiplier: flo
         Which volume is exposed. The stressed share is disclosed for withdrawals; applying it to consumption
         assumes consumption is spread across basins like withdrawals.
     disclosures : DataFrame, optional
-        Disclosures to build the baseline from when ``baseline`` is None (default: bundled).
+        Disclosures to build the baseline from when ``baseline`` is None (required then).
 
     Returns
     -------

@@ -1,4 +1,20 @@
-"""Statistics on screening results (statsmodels lives here and only here, imported inside the functions)."""
+"""Statistics on screening results (statsmodels lives here and only here, imported inside the functions).
+
+* :func:`alpha_regression`: time-series regression of a strategy's excess return on the market's excess return
+  (and any other factor returns given) with Newey-West HAC standard errors, as in METHODOLOGY s.6::
+
+      R_p,t - R_f,t = alpha + beta MKT_t [+ s SMB_t + h HML_t + ...] + e_t
+
+  The HAC lag is the Bartlett-kernel rule of thumb ``L = floor(4 (T / 100)^(2/9))`` (Newey & West 1994), T the
+  number of observations (:func:`newey_west_lags`).
+* :func:`cross_section_regression`: subsequent returns of companies on their pillar scores with peer-group
+  fixed effects, through the formula API (``ret ~ energy + water + ... + C(peer_group)``) with
+  heteroskedasticity-robust (HC1) errors.
+
+Both results carry a plain-words ``conclusion`` and ``caveat``: with about 50 companies, about 11 of them rated,
+and eight years of prices, most questions cannot be answered with confidence, and the output says so rather
+than letting a coefficient speak for itself. Significance level: 5 % (``alpha_level``).
+"""
 
 from __future__ import annotations
 

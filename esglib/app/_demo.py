@@ -1,4 +1,9 @@
-"""The demo: the whole chain on the bundled data, writing every output into ``reports/``.."""
+"""The demo: the whole chain on the bundled data, writing every output into ``reports/``.
+
+``esglib demo`` (and ``make demo``) runs :func:`run_demo`: score the universe, measure weight sensitivity, screen
+the sample portfolio, backtest the screens point in time, write the Excel scorecard and the charts, and print
+where everything is.
+"""
 
 from __future__ import annotations
 

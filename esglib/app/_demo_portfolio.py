@@ -1,4 +1,7 @@
-"""The investor half of the demo: screen the sample portfolio, backtest the screens, regress, chart."""
+"""The investor half of the demo: screen the sample portfolio, backtest the screens, regress, chart.
+
+Called by :func:`esglib.demo.run_demo`; kept apart so the demo's scoring half needs no market data.
+"""
 
 from __future__ import annotations
 

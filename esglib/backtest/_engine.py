@@ -1,4 +1,4 @@
-"""Point-in-time backtests of ESG screens, and the performance statistics of METHODOLOGY s.6."""
+"""The backtest engine: rebalance dates, drifting weights, costs and the result object."""
 
 from __future__ import annotations
 

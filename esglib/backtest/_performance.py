@@ -1,8 +1,12 @@
-"""Point-in-time backtests of ESG screens, and the performance statistics of METHODOLOGY s.6."""
+"""Performance metrics of return series (METHODOLOGY s.6): per column on a DataFrame."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from esglib.errors import ConfigError
@@ -13,7 +17,25 @@ __all__ = ['performance_table', 'cagr', 'annual_volatility', 'sharpe_ratio', 'so
 # ------------------------------------------------------------------------------------------------ metrics
 def _arr(x) -> np.ndarray:
     a = np.asarray(x, dtype="float64")
+    if a.ndim > 1:
+        raise ConfigError(f"`returns` must be 1-D (a Series, or a DataFrame for one value per column), got shape "
+                          f"{a.shape}")
     return a[~np.isnan(a)]
+
+
+def _per_column(metric: Callable[..., float]) -> Callable[..., Any]:
+    """Let a one-series metric take a DataFrame: one value per column (a Series), never one pooled number."""
+
+    @functools.wraps(metric)
+    def wrapper(returns, *args, **kwargs):
+        if isinstance(returns, pd.DataFrame):
+            return pd.Series({c: metric(returns[c], *args, **kwargs) for c in returns.columns}, dtype="float64",
+                             name=metric.__name__)
+        return metric(returns, *args, **kwargs)
+
+    wrapper.__doc__ = (metric.__doc__ or "") + (
+        "\n\n    A DataFrame gives one value per column (a Series indexed by column); a 2-D array is refused.\n")
+    return wrapper
 
 
 def _pair(r, b) -> tuple[np.ndarray, np.ndarray]:
@@ -21,12 +43,16 @@ def _pair(r, b) -> tuple[np.ndarray, np.ndarray]:
         df = pd.concat([r, b], axis=1, join="inner").dropna()
         return df.iloc[:, 0].to_numpy(dtype="float64"), df.iloc[:, 1].to_numpy(dtype="float64")
     ra, ba = np.asarray(r, dtype="float64"), np.asarray(b, dtype="float64")
+    if ra.ndim > 1 or ba.ndim > 1:
+        raise ConfigError(f"returns and benchmark must be 1-D (pass a DataFrame of returns for one value per "
+                          f"column), got shapes {ra.shape} and {ba.shape}")
     if ra.shape != ba.shape:
         raise ConfigError(f"returns and benchmark must have the same length, got {ra.shape} and {ba.shape}")
     ok = ~(np.isnan(ra) | np.isnan(ba))
     return ra[ok], ba[ok]
 
 
+@_per_column
 def cagr(returns, periods_per_year: float = 12) -> float:
     """Compound annual growth rate: ``prod(1 + r) ** (periods_per_year / n) - 1`` (NaN if no returns)."""
     r = _arr(returns)
@@ -38,12 +64,14 @@ def cagr(returns, periods_per_year: float = 12) -> float:
     return growth ** (periods_per_year / r.size) - 1
 
 
+@_per_column
 def annual_volatility(returns, periods_per_year: float = 12) -> float:
     """Annualised standard deviation: ``std(r, ddof=1) x sqrt(periods_per_year)`` (NaN if n < 2)."""
     r = _arr(returns)
     return float(np.std(r, ddof=1) * np.sqrt(periods_per_year)) if r.size >= 2 else np.nan
 
 
+@_per_column
 def sharpe_ratio(returns, risk_free: float = 0.0, periods_per_year: float = 12) -> float:
     """Annualised Sharpe ratio ``mean(r - rf) / std(r - rf, ddof=1) x sqrt(ppy)``; ``risk_free`` per period."""
     r = _arr(returns) - risk_free
@@ -53,6 +81,7 @@ def sharpe_ratio(returns, risk_free: float = 0.0, periods_per_year: float = 12) 
     return float(np.mean(r) / sd * np.sqrt(periods_per_year)) if sd > 0 else np.nan
 
 
+@_per_column
 def sortino_ratio(returns, risk_free: float = 0.0, periods_per_year: float = 12) -> float:
     """Annualised Sortino ratio: ``mean(r - rf) x ppy / (sqrt(mean(min(r - rf, 0)^2)) x sqrt(ppy))``.
 
@@ -65,6 +94,7 @@ def sortino_ratio(returns, risk_free: float = 0.0, periods_per_year: float = 12)
     return float(np.mean(r) * periods_per_year / (dd * np.sqrt(periods_per_year))) if dd > 0 else np.nan
 
 
+@_per_column
 def max_drawdown(returns) -> float:
     """Largest peak-to-trough fall of the wealth path ``prod(1 + r)`` started at 1 (<= 0; 0 if never below)."""
     r = _arr(returns)
@@ -74,6 +104,7 @@ def max_drawdown(returns) -> float:
     return float(np.min(wealth / np.maximum.accumulate(wealth) - 1))
 
 
+@_per_column
 def beta(returns, benchmark) -> float:
     """``cov(r, b) / var(b)`` over dates where both exist (NaN if fewer than 2 or var(b) = 0)."""
     r, b = _pair(returns, benchmark)
@@ -83,12 +114,14 @@ def beta(returns, benchmark) -> float:
     return float(np.cov(r, b, ddof=1)[0, 1] / vb) if vb > 0 else np.nan
 
 
+@_per_column
 def tracking_error(returns, benchmark, periods_per_year: float = 12) -> float:
     """Annualised tracking error ``std(r - b, ddof=1) x sqrt(ppy)`` (METHODOLOGY s.6)."""
     r, b = _pair(returns, benchmark)
     return float(np.std(r - b, ddof=1) * np.sqrt(periods_per_year)) if r.size >= 2 else np.nan
 
 
+@_per_column
 def information_ratio(returns, benchmark, periods_per_year: float = 12) -> float:
     """``mean(r - b) x ppy / tracking_error`` (NaN when the tracking error is 0 or undefined)."""
     r, b = _pair(returns, benchmark)

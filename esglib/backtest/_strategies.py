@@ -1,4 +1,4 @@
-"""Point-in-time backtests of ESG screens, and the performance statistics of METHODOLOGY s.6."""
+"""ESG strategies for the engine: point-in-time scores and screen-based weights."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from esglib.backtest._engine import BacktestResult, _CASH, _mean_active, rebalan
 from esglib.backtest._performance import performance_table
 from esglib import market
 from esglib import portfolio as pf
-from esglib.inputs import available_as_of, load_companies, load_disclosures
+from esglib.inputs import available_as_of
 from esglib.portfolio import covariance, optimise
 from esglib.portfolio import holdings_weights
 from esglib.portfolio._optimise import _lp_extreme
@@ -51,10 +51,8 @@ def point_in_time_scores(dates: Iterable, disclosures: pd.DataFrame | None = Non
     """
 
     cfg = config or ScoreConfig()
-    if companies is None:
-        companies = load_companies()
-    if disclosures is None:
-        disclosures = load_disclosures(companies=companies)
+    if companies is None or disclosures is None:
+        raise ConfigError("`disclosures` and `companies` are required (esglib.bundled gives the bundled ones)")
     cache = {} if cache is None else cache
     out: dict[pd.Timestamp, pd.DataFrame] = {}
     for d in pd.DatetimeIndex(list(dates)):
@@ -192,7 +190,8 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
     source : str
         Market-data source (default the bundled snapshot: offline).
     disclosures, companies, config
-        Inputs of :func:`esglib.scoring.score` (defaults: bundled data, ``ScoreConfig()``).
+        Inputs of :func:`esglib.scoring.score` (``disclosures`` and ``companies`` required; ``config`` default
+        ``ScoreConfig()``).
     risk_free : float
         Annual risk-free rate for Sharpe and Sortino.
     scores_cache : dict, optional
@@ -209,10 +208,8 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
     cfg = config or ScoreConfig()
     if strategy not in STRATEGIES:
         raise ConfigError(f"`strategy` must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
-    if companies is None:
-        companies = load_companies()
-    if disclosures is None:
-        disclosures = load_disclosures(companies=companies)
+    if companies is None or disclosures is None:
+        raise ConfigError("`disclosures` and `companies` are required (esglib.bundled gives the bundled ones)")
     uni = companies.drop_duplicates("ticker").set_index("ticker")
     ytick = uni["yahoo_ticker"] if "yahoo_ticker" in uni.columns else pd.Series(uni.index, index=uni.index)
     ymap = {t: (str(y) if str(y) else t) for t, y in ytick.items()}

@@ -1,4 +1,9 @@
-"""Load and validate the company universe, the cited disclosures and the macro series."""
+"""Load and validate the company universe, the cited disclosures and the macro series.
+
+Public functions return long-format pandas frames in canonical units; they never modify their input.
+Validation is lazy (pandera): every problem in a file is reported at once, each naming file, row, column,
+rule and value.
+"""
 
 from __future__ import annotations
 

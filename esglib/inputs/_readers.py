@@ -1,4 +1,9 @@
-"""Read user tables (CSV or XLSX) into string frames that remember where each cell came from."""
+"""Read user tables (CSV or XLSX) into string frames that remember where each cell came from.
+
+Every failure a user can cause (missing file, empty file, wrong delimiter, not UTF-8, corrupt or disguised
+workbook, hostile XML) becomes a :class:`~esglib.errors.DataValidationError` naming the file and the rule.
+Reading untrusted workbooks is protected by defusedxml, which openpyxl uses automatically when installed.
+"""
 
 from __future__ import annotations
 

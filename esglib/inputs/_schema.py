@@ -1,4 +1,9 @@
-"""The metric catalogue: every canonical metric, its unit family, bounds and meaning."""
+"""The metric catalogue: every canonical metric, its unit family, bounds and meaning.
+
+This module is data, not logic: :mod:`esglib.data` validates against it, :mod:`esglib.metrics` derives KPIs
+from it and :mod:`esglib.scoring` scores them. ``other:<name>`` metrics are real figures that fit no canonical
+metric; they are kept (with their source) for context and never scored.
+"""
 
 from __future__ import annotations
 

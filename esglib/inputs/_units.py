@@ -1,4 +1,9 @@
-"""Unit conversion: one table, one mechanism."""
+"""Unit conversion: one table, one mechanism.
+
+Every canonical metric belongs to a *unit family* (energy, emissions, water, ...). A family has one
+canonical unit and a table of accepted spellings with their factor to the canonical unit. Converting is
+``value * factor``; a unit that is not in the metric's family is an error, never a guess.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Daily prices: the one way esglib gets market data."""
+"""The per-ticker local price cache: read, validate, merge and write atomically."""
 
 from __future__ import annotations
 

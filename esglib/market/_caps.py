@@ -1,4 +1,4 @@
-"""Daily prices: the one way esglib gets market data."""
+"""Market capitalisations and shares outstanding (cached; online only when asked)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Daily prices: the one way esglib gets market data."""
+"""Daily prices and returns from the snapshot, the cache or Yahoo: the one way esglib gets market data."""
 
 from __future__ import annotations
 

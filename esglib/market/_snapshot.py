@@ -1,4 +1,4 @@
-"""Daily prices: the one way esglib gets market data."""
+"""The bundled price snapshot (parquet) and the total-return rebuild from dividends."""
 
 from __future__ import annotations
 

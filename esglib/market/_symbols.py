@@ -1,4 +1,4 @@
-"""Daily prices: the one way esglib gets market data."""
+"""Ticker symbols: normalisation, listing currency and trading calendar, and the market-data constants."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Daily prices: the one way esglib gets market data."""
+"""Validation of daily price rows (one problem per failing row and rule)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Daily prices: the one way esglib gets market data."""
+"""The Yahoo Finance client: the only module that imports yfinance (downloads, error classification)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Charts (seaborn/matplotlib live only here). Every function takes frames, returns the matplotlib Axes or"""
+"""Charts (seaborn/matplotlib live only here). Every function takes frames, returns the matplotlib Axes or
+Figure, titles the chart, labels units and adds a source line; :func:`save` writes a PNG atomically."""
 
 from __future__ import annotations
 
@@ -14,24 +15,13 @@ SOURCE_NOTE = "Source: company disclosures as cited in data/disclosures.csv (esg
 
 
 def _plt():
-    import matplotlib
-
-    if not _interactive():
-        matplotlib.use("Agg")
+    """pyplot and seaborn, imported on first use. The backend is the caller's choice (``MPLBACKEND``, or
+    ``matplotlib.use``): the command line and the tests pick Agg; matplotlib falls back to Agg without a display."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
     sns.set_theme(style="whitegrid", context="notebook")
     return plt, sns
-
-
-def _interactive() -> bool:
-    try:
-        from IPython import get_ipython
-
-        return get_ipython() is not None
-    except ImportError:
-        return False
 
 
 def _source(fig, text: str) -> None:

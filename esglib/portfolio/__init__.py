@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from esglib.portfolio._covariance import covariance, ledoit_wolf
+from esglib.portfolio._engagement import engagement_questions, explanation_questions
 from esglib.portfolio._errors import InfeasibleError, OptimisationError
 from esglib.portfolio._holdings import CASH, HOLDINGS_ALIASES, load_holdings, holdings_weights
 from esglib.portfolio._optimise import OptimiseResult, optimise, tradeoff_curve, METHODS
 from esglib.portfolio._screens import ScreenResult, exclusion_screen, best_in_class, score_tilt, apply_screens
-from esglib.portfolio._summary import PortfolioSummary, portfolio_summary, company_footprint, engagement_questions, RATING_ORDER
+from esglib.portfolio._summary import PortfolioSummary, portfolio_summary, company_footprint, RATING_ORDER
 
 __all__ = [
     "covariance",
     "ledoit_wolf",
+    "engagement_questions",
+    "explanation_questions",
     "InfeasibleError",
     "OptimisationError",
     "CASH",
@@ -30,6 +33,5 @@ __all__ = [
     "PortfolioSummary",
     "portfolio_summary",
     "company_footprint",
-    "engagement_questions",
     "RATING_ORDER",
 ]

@@ -1,4 +1,4 @@
-"""ESG-constrained portfolio optimisation: the least tracking error for a greener portfolio."""
+"""Covariance estimates for the optimiser (sample, Ledoit-Wolf shrinkage)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""ESG-constrained portfolio optimisation: the least tracking error for a greener portfolio."""
+"""Errors of the optimiser."""
 
 from __future__ import annotations
 

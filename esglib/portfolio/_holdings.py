@@ -1,4 +1,4 @@
-"""Holdings: load a broker export, summarise its AI-footprint profile, and screen it."""
+"""Holdings files (broker exports or hand-written) and the one weights normaliser."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from esglib.errors import ConfigError, DataValidationError, Problem
 from esglib.vocabulary import CASH
 from esglib import market
 from esglib.errors import MarketDataError
-from esglib.inputs import load_companies
 from esglib.inputs import read_table
 
 __all__ = ['CASH', 'HOLDINGS_ALIASES', 'load_holdings', 'holdings_weights']
@@ -128,8 +127,8 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
         ``% of portfolio``) or shares (``Shares``/``Quantity``). When several are present the market value
         wins, then the weight, then shares x price. Weights may be fractions or percentages (they are
         normalised anyway).
-    companies : DataFrame, optional
-        The universe (:func:`esglib.inputs.load_companies`, default: the bundled one). A holding is *covered*
+    companies : DataFrame
+        The universe (:func:`esglib.inputs.load_companies`; required). A holding is *covered*
         when its ticker (or the universe's ``yahoo_ticker``) is in it.
     prices : mapping or Series, optional
         Price per share by ticker (listing currency), used only for a shares column. Default: the latest
@@ -186,8 +185,8 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
         raise DataValidationError(problems)
 
     if companies is None:
-
-        companies = load_companies()
+        raise ConfigError("`companies` is required: pass the universe (esglib.bundled.companies() gives the "
+                          "bundled one)")
     uni = companies.drop_duplicates("ticker").set_index("ticker")
     by_yahoo = {str(y).upper(): t for t, y in uni["yahoo_ticker"].items() if str(y)} if "yahoo_ticker" in uni else {}
 
@@ -360,17 +359,34 @@ class _FrozenDict(dict):
 
 
 def holdings_weights(holdings: pd.DataFrame | pd.Series | Mapping[str, float]) -> pd.Series:
-    """Weights by ticker from a holdings frame, a Series or a mapping (a copy; not normalised).
+    """Weights by ticker from a holdings frame, a Series or a mapping: esglib's one weights normaliser.
+
+    Parameters
+    ----------
+    holdings : DataFrame, Series or mapping
+        A frame with a ``weight`` column (else a ``market_value`` column, then weights are market value over
+        the total), indexed by ticker or with a ``ticker`` column; or weights by ticker.
+
+    Returns
+    -------
+    Series
+        Float weights indexed by upper-case ``ticker`` (duplicates summed); a copy, not normalised unless they
+        come from market values.
 
     Raises
     ------
     ConfigError
-        If the weights contain non-finite values, or a frame has no ``weight`` column.
+        If a weight is missing or not finite (never silently 0), or a frame has neither ``weight`` nor
+        ``market_value``.
     """
     if isinstance(holdings, pd.DataFrame):
-        if "weight" not in holdings.columns:
+        if "weight" in holdings.columns:
+            w = holdings["weight"]
+        elif "market_value" in holdings.columns:
+            mv = pd.to_numeric(holdings["market_value"], errors="coerce")
+            w = mv / mv.sum() if mv.sum() > 0 else mv
+        else:
             raise ConfigError("`holdings` frame needs a 'weight' column (the output of load_holdings)")
-        w = holdings["weight"]
         if "ticker" in holdings.columns and holdings.index.name != "ticker":
             w = pd.Series(w.to_numpy(), index=holdings["ticker"].astype(str))
     elif isinstance(holdings, pd.Series):

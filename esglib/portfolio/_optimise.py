@@ -1,4 +1,4 @@
-"""ESG-constrained portfolio optimisation: the least tracking error for a greener portfolio."""
+"""Tracking-error-minimising optimisation with score and carbon constraints."""
 
 from __future__ import annotations
 

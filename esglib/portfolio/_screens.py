@@ -1,4 +1,4 @@
-"""Holdings: load a broker export, summarise its AI-footprint profile, and screen it."""
+"""Screens on portfolio weights: exclusion, best-in-class and score tilt."""
 
 from __future__ import annotations
 

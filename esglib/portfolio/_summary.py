@@ -1,25 +1,22 @@
-"""Holdings: load a broker export, summarise its AI-footprint profile, and screen it."""
+"""The portfolio summary: weighted scores, WACI, financed emissions, coverage and flags."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 import numpy as np
 import pandas as pd
 from esglib.errors import ConfigError
 from esglib.portfolio._holdings import CASH, holdings_weights
+from esglib.portfolio._engagement import engagement_questions
+from esglib.scoring import ScoreConfig
 from esglib.vocabulary import RATINGS
 from esglib.inputs import DEFAULT_PUBLICATION_LAG_DAYS, available_as_of, select_figures
-from esglib.inputs import load_companies
-from esglib.inputs import load_disclosures
-from esglib.inputs import publication_dates
-from esglib.scoring import CORE_DISCLOSURES
 from esglib.scoring import PILLARS, score_to_band
-from esglib.scoring import score
 from esglib.scoring import wide_figures
 
-__all__ = ['PortfolioSummary', 'portfolio_summary', 'company_footprint', 'engagement_questions', 'RATING_ORDER']
+__all__ = ['PortfolioSummary', 'portfolio_summary', 'company_footprint', 'RATING_ORDER']
 
 
 #: Ratings from worst to best; ``NR`` (not rated) is handled separately by every screen.
@@ -28,24 +25,6 @@ RATING_ORDER = RATINGS
 
 # ------------------------------------------------------------------------------------------------ footprint
 #: Readable names of the core disclosures for engagement questions.
-_METRIC_LABELS = {
-    "electricity_total_mwh": "total electricity consumption (MWh)",
-    "pue": "fleet operational power usage effectiveness (PUE)",
-    "scope1_tco2e": "Scope 1 emissions (tCO2e)",
-    "scope2_market_tco2e": "market-based Scope 2 emissions (tCO2e)",
-    "scope2_location_tco2e": "location-based Scope 2 emissions (tCO2e)",
-    "scope3_tco2e": "Scope 3 emissions (tCO2e)",
-    "renewable_share_pct": "renewable electricity share (%) with the instruments used",
-    "cfe_hourly_pct": "hourly (24/7) carbon-free energy share (%)",
-    "water_withdrawal_m3": "water withdrawal (m3)",
-    "water_consumption_m3": "water consumption (m3)",
-    "wue_l_per_kwh": "water usage effectiveness (WUE, L/kWh)",
-    "water_replenishment_pct": "water replenishment (% of consumption)",
-    "hardware_reuse_recycling_pct": "share of retired hardware reused or recycled (%)",
-    "server_useful_life_years": "server useful life (years)",
-    "ewaste_tonnes": "e-waste generated (t)",
-    "revenue_usd_m": "revenue (USD m) for the same boundary",
-}
 
 
 def company_footprint(disclosures: pd.DataFrame, companies: pd.DataFrame | None = None, as_of=None,
@@ -60,7 +39,7 @@ def company_footprint(disclosures: pd.DataFrame, companies: pd.DataFrame | None 
     disclosures : DataFrame
         Validated disclosures (:func:`esglib.inputs.load_disclosures`); not modified.
     companies : DataFrame, optional
-        Universe (needed only with ``as_of``; default: bundled).
+        Universe (required with ``as_of``).
     as_of : date-like, optional
         Use only figures public on this date (:func:`esglib.inputs.available_as_of`).
     lag_days : int, optional
@@ -78,8 +57,7 @@ def company_footprint(disclosures: pd.DataFrame, companies: pd.DataFrame | None 
     d = disclosures
     if as_of is not None:
         if companies is None:
-
-            companies = load_companies()
+            raise ConfigError("`companies` is required with `as_of` (fiscal-year ends date the figures)")
         d = available_as_of(d, companies, as_of, DEFAULT_PUBLICATION_LAG_DAYS if lag_days is None else lag_days)
     cols = ["scope1_tco2e", "scope2_market_tco2e", "emissions_tco2e", "revenue_usd_m", "carbon_intensity",
             "carbon_fy", "electricity_intensity", "electricity_fy", "water_intensity", "water_fy"]
@@ -111,56 +89,6 @@ def company_footprint(disclosures: pd.DataFrame, companies: pd.DataFrame | None 
     return res.reindex(columns=cols)
 
 
-def engagement_questions(tickers: Iterable[str], disclosures: pd.DataFrame, scores: pd.DataFrame,
-                         companies: pd.DataFrame | None = None, as_of=None) -> pd.DataFrame:
-    """Missing core disclosures per company, phrased as engagement questions.
-
-    For each ticker the *reference year* is its score's ``fiscal_year`` (latest year with a figure); for a
-    company with no figure it is the latest fiscal year public on ``as_of`` (default today). A core figure
-    (:data:`esglib.scoring.CORE_DISCLOSURES`) missing for that year gives "Disclose <figure> for FY<year>"; one
-    disclosed only for an earlier year gives "Update <figure> for FY<year> (latest on file: FY<earlier>)".
-
-    Returns
-    -------
-    DataFrame
-        Columns ``ticker, company, fiscal_year, metric, status`` (``missing``/``stale``) and ``question``.
-    """
-
-    if companies is None:
-
-        companies = load_companies()
-    d = disclosures
-    if as_of is not None:
-
-        d = available_as_of(d, companies, as_of)
-    sel = select_figures(d)
-    sel = sel[sel["metric"].isin(CORE_DISCLOSURES)]
-    have = sel.groupby(["ticker", "metric"])["fiscal_year"].max()
-    today = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.today().normalize()
-    rows = []
-    uni = companies.drop_duplicates("ticker").set_index("ticker")
-    for t in tickers:
-        if t not in uni.index:
-            continue
-        fy = scores["fiscal_year"].get(t, pd.NA) if "fiscal_year" in scores else pd.NA
-        if pd.isna(fy):
-            years = np.arange(today.year - 2, today.year + 1)
-            pub = publication_dates(companies, years, np.repeat(t, len(years)))
-            ok = years[(pub <= today).to_numpy()]
-            fy = int(ok.max()) if len(ok) else int(today.year - 2)
-        fy = int(fy)
-        for m in CORE_DISCLOSURES:
-            last = have.get((t, m), np.nan)
-            label = _METRIC_LABELS.get(m, m)
-            if pd.notna(last) and int(last) >= fy:
-                continue
-            if pd.notna(last):
-                status, q = "stale", f"Update {label} for FY{fy} (latest on file: FY{int(last)})"
-            else:
-                status, q = "missing", f"Disclose {label} for FY{fy}"
-            rows.append({"ticker": t, "company": uni.at[t, "company"], "fiscal_year": fy, "metric": m,
-                         "status": status, "question": q})
-    return pd.DataFrame(rows, columns=["ticker", "company", "fiscal_year", "metric", "status", "question"])
 
 
 # ------------------------------------------------------------------------------------------------ summary
@@ -302,33 +230,38 @@ def _wavg(values: pd.Series, w: pd.Series) -> tuple[float, float, pd.Series]:
     return float(contrib.sum()), cw / tot if tot else 0.0, contrib
 
 
-def portfolio_summary(holdings: pd.DataFrame | pd.Series | Mapping[str, float], scores: pd.DataFrame | None = None,
-                      disclosures: pd.DataFrame | None = None,
+def portfolio_summary(holdings: pd.DataFrame | pd.Series | Mapping[str, float], scores: pd.DataFrame,
+                      disclosures: pd.DataFrame,
                       market_caps: pd.Series | pd.DataFrame | Mapping | None = None, *,
                       evic: pd.Series | Mapping[str, float] | None = None, companies: pd.DataFrame | None = None,
-                      portfolio_value: float | None = None, as_of=None) -> PortfolioSummary:
+                      portfolio_value: float | None = None, as_of=None, config: ScoreConfig | None = None
+                      ) -> PortfolioSummary:
     """Aggregate scores and the AI footprint over a portfolio.
 
     Parameters
     ----------
     holdings : DataFrame, Series or mapping
         :func:`load_holdings` output, or weights by ticker (``CASH`` = cash). Weights are normalised to 1.
-    scores : DataFrame, optional
-        :func:`esglib.scoring.score` output (default: score the bundled data, point in time if ``as_of``).
-    disclosures : DataFrame, optional
-        Validated disclosures for emissions, revenue, electricity and water (default: bundled).
+    scores : DataFrame
+        :func:`esglib.scoring.score` output (n_companies rows, indexed by ticker), scored point in time when
+        ``as_of`` is used. Its ``attrs["config"]`` is the default ``config``.
+    disclosures : DataFrame
+        Validated disclosures for emissions, revenue, electricity and water.
     market_caps : Series, mapping or DataFrame, optional
         Market capitalisation by ticker in **USD** (PCAF proxy for EVIC when EVIC is unknown); NaN = unknown.
         A :func:`esglib.market.market_caps` frame is accepted (its USD ``market_cap`` values are used).
     evic : Series or mapping, optional
         Enterprise value including cash by ticker in **USD** (PCAF preferred denominator).
-    companies : DataFrame, optional
-        Universe (default: bundled).
+    companies : DataFrame
+        The universe (required): names, peer groups and fiscal-year ends for the engagement questions.
     portfolio_value : float, optional
         Portfolio value in USD (default: the holdings' total market value, if known). Needed only for
         absolute financed emissions; the carbon footprint is independent of it.
     as_of : date-like, optional
-        Use only figures public on this date (scores, emissions, engagement).
+        Use only figures public on this date (emissions, engagement), with the config's publication lag.
+    config : ScoreConfig, optional
+        The scoring configuration (default: the one ``scores`` was computed with, else ``ScoreConfig()``); its
+        ``publication_lag_days`` dates the figures for ``as_of``.
 
     Returns
     -------
@@ -344,15 +277,10 @@ def portfolio_summary(holdings: pd.DataFrame | pd.Series | Mapping[str, float], 
     against last year's emissions is an approximation and the notes say so.
     """
 
+    cfg = config or scores.attrs.get("config") or ScoreConfig()
     if companies is None:
-
-        companies = load_companies()
-    if disclosures is None:
-
-        disclosures = load_disclosures(companies=companies)
-    if scores is None:
-
-        scores = score(disclosures, companies=companies, as_of=as_of)
+        raise ConfigError("`companies` is required: the universe names the holdings and dates their figures "
+                          "(esglib.bundled.companies() gives the bundled one)")
     w_raw = holdings_weights(holdings)
     tot = float(w_raw.sum())
     if not tot > 0:
@@ -375,7 +303,7 @@ def portfolio_summary(holdings: pd.DataFrame | pd.Series | Mapping[str, float], 
         val = S[p].astype("float64").where(rated)
         pillars[p], _, contrib[f"contrib_{p}"] = _wavg(val, w)
     # footprint
-    fp = company_footprint(disclosures, companies, as_of).reindex(w.index).where(covered, axis=0)
+    fp = company_footprint(disclosures, companies, as_of, cfg.publication_lag_days).reindex(w.index).where(covered, axis=0)
     waci, waci_cov, c_waci = _wavg(fp["carbon_intensity"], w)
     elec, elec_cov, c_elec = _wavg(fp["electricity_intensity"], w)
     water, water_cov, c_water = _wavg(fp["water_intensity"], w)
@@ -478,7 +406,8 @@ def portfolio_summary(holdings: pd.DataFrame | pd.Series | Mapping[str, float], 
     by_pg["rated_weight"] = table["weight"].where(table["composite"].notna()).groupby(group).sum()
     by_pg = by_pg.sort_values("weight", ascending=False)
 
-    engagement = engagement_questions([t for t in table.index if covered[t]], disclosures, scores, companies, as_of)
+    engagement = engagement_questions([t for t in table.index if covered[t]], disclosures, scores, companies, as_of,
+                                      lag_days=cfg.publication_lag_days)
     engagement = engagement.assign(weight=engagement["ticker"].map(w))
     engagement = engagement.sort_values(["weight", "ticker"], ascending=[False, True], kind="stable")
     engagement = engagement[["ticker", "company", "weight", "fiscal_year", "metric", "status", "question"]]

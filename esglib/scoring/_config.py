@@ -1,4 +1,4 @@
-"""From KPIs to pillar scores, a composite, a rating, flags, explanations and a weight-sensitivity report."""
+"""The scoring configuration (a frozen dataclass), weight parsing and rating bands."""
 
 from __future__ import annotations
 

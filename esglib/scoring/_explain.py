@@ -1,4 +1,4 @@
-"""From KPIs to pillar scores, a composite, a rating, flags, explanations and a weight-sensitivity report."""
+"""Explanations: one company's composite metric by metric, from the same pass as the scores."""
 
 from __future__ import annotations
 

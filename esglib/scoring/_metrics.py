@@ -1,4 +1,8 @@
-"""Derived AI-footprint KPIs per company-year, each with its formula, unit and direction."""
+"""Derived AI-footprint KPIs per company-year, each with its formula, unit and direction.
+
+Input is the one-figure-per-(ticker, year, metric) frame of :func:`esglib.data.select_figures`; output is a
+wide frame of KPIs. A KPI whose inputs are not disclosed is NaN: nothing is imputed here.
+"""
 
 from __future__ import annotations
 

@@ -1,15 +1,14 @@
-"""From KPIs to pillar scores, a composite, a rating, flags, explanations and a weight-sensitivity report."""
+"""Scores: normalise KPIs within peer groups, aggregate pillars, rate and flag (METHODOLOGY s.2-4)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 import numpy as np
 import pandas as pd
-from esglib.inputs import available_as_of, load_companies, select_figures
+from esglib.inputs import available_as_of, select_figures
 from esglib.errors import ConfigError
 from esglib.scoring._metrics import KPI_SPECS, compute_metrics
 from esglib.scoring._config import CORE_DISCLOSURES, FOOTPRINT_PILLARS, PILLARS, ScoreConfig, score_to_band
-from esglib.inputs import load_disclosures
 
 __all__ = ['score', 'aggregate']
 
@@ -133,7 +132,7 @@ def _detail(disclosures: pd.DataFrame | None, companies: pd.DataFrame | None, co
             year: int | None, as_of, kpis: pd.DataFrame | None = None) -> _Detail:
     cfg = config or ScoreConfig()
     if companies is None:
-        companies = load_companies()
+        raise ConfigError("`companies` is required: pass a frame (esglib.bundled.companies() gives the bundled one)")
     if year is not None:
         try:
             year = int(year)
@@ -142,8 +141,7 @@ def _detail(disclosures: pd.DataFrame | None, companies: pd.DataFrame | None, co
     uni = companies.drop_duplicates("ticker").set_index("ticker")
     if kpis is None:
         if disclosures is None:
-
-            disclosures = load_disclosures(companies=companies)
+            raise ConfigError("`disclosures` is required: pass a frame (esglib.bundled.disclosures() gives the bundled one)")
         d = disclosures
         if as_of is not None:
             d = available_as_of(d, companies, as_of, cfg.publication_lag_days)
@@ -290,13 +288,14 @@ def score(disclosures: pd.DataFrame | None = None, config: ScoreConfig | None = 
     Parameters
     ----------
     disclosures : DataFrame, optional
-        Validated disclosures (:func:`esglib.inputs.load_disclosures`); default: the bundled data. Not modified.
+        Validated disclosures (:func:`esglib.inputs.load_disclosures`); required unless ``kpis`` is given. Not
+        modified.
     config : ScoreConfig, optional
         All scoring choices (default: ``ScoreConfig()``).
     year : int, optional
         Reference fiscal year for every company. Default: each company's latest year with a KPI.
     companies : DataFrame, optional
-        The universe with ``ticker, company, peer_group``; default: the bundled one. Companies without any
+        The universe with ``ticker, company, peer_group`` (required). Companies without any
         disclosure stay in the result (non-disclosure is a result).
     as_of : date-like, optional
         Point-in-time scoring: use only figures public on this date (fiscal-year end +

@@ -1,4 +1,4 @@
-"""From KPIs to pillar scores, a composite, a rating, flags, explanations and a weight-sensitivity report."""
+"""Rank sensitivity to the pillar weights (Dirichlet draws around the chosen weights)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ import numpy as np
 import pandas as pd
 from esglib.errors import ConfigError
 from esglib.scoring._config import PILLARS, ScoreConfig
-from esglib.scoring._score import score
 
 __all__ = ['sensitivity']
 
 
-def sensitivity(scores: pd.DataFrame | None = None, n: int = 10_000, concentration: float = 50.0,
+def sensitivity(scores: pd.DataFrame, n: int = 10_000, concentration: float = 50.0,
                 config: ScoreConfig | None = None, seed: int | None = 0, quantiles: tuple[float, float] = (0.05, 0.95)
                 ) -> pd.DataFrame:
     """Monte-Carlo weight sensitivity: each company's rank interval under random pillar weights.
@@ -40,8 +39,6 @@ def sensitivity(scores: pd.DataFrame | None = None, n: int = 10_000, concentrati
         Rated companies (index ``ticker``): ``rank`` (base), ``rank_low``, ``rank_median``, ``rank_high``,
         ``composite_low``, ``composite_high`` and ``rank_range`` (high - low); sorted by base rank.
     """
-    if scores is None:
-        scores = score(config=config)
     cfg = config or scores.attrs.get("config") or ScoreConfig()
     if int(n) < 1:
         raise ConfigError(f"`n` must be >= 1, got {n!r}")

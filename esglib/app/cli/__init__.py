@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    os.environ.setdefault("MPLBACKEND", "Agg")  # charts are written to files: no window, no display needed
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

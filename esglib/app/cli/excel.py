@@ -41,17 +41,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _holdings(args: argparse.Namespace, scores, disclosures, companies):
     """(holdings, summary, prices_as_of) from ``--holdings``, or a clear error when the portfolio module is absent."""
-    import importlib.util
-
-    from esglib.errors import ConfigError
-
-    if importlib.util.find_spec("esglib.portfolio") is None:
-        raise ConfigError("`--holdings` needs esglib.portfolio (load_holdings, portfolio_summary), which is not "
-                          "available in this installation; run the scorecard without --holdings")
     from esglib.portfolio import load_holdings, portfolio_summary
 
     holdings = load_holdings(args.holdings, companies)
-    summary = portfolio_summary(holdings, scores, disclosures, companies=companies)
+    summary = portfolio_summary(holdings, scores, disclosures, companies=companies, config=scores.attrs.get("config"))
     as_of = None
     if holdings.attrs.get("basis") == "shares":  # weights came from shares x the bundled snapshot's prices
         from esglib.market import snapshot_as_of

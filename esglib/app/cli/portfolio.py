@@ -121,12 +121,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 # ------------------------------------------------------------------------------------------------ screen
 def _market_caps(tickers: list[str]):
-    """Return cached market caps (offline) by ticker, or None when the market module is unavailable."""
-    import importlib.util
+    """Return cached market caps (offline) by ticker, or None when the cache cannot be read."""
     import warnings
 
-    if importlib.util.find_spec("esglib.market") is None:
-        return None
     from esglib import market
 
     with warnings.catch_warnings():

@@ -1,4 +1,4 @@
-"""Helpers behind the teaching notebooks (``notebooks/``): small tables the notebooks show, kept out of them."""
+"""Notebook helpers for analysis: variants, screens, backtests and statistics on the bundled data."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 import numpy as np
 import pandas as pd
+from esglib.app import bundled
 from esglib.errors import ConfigError
 from esglib.analysis import alpha_regression
 from esglib.backtest import esg_backtest
@@ -85,7 +86,8 @@ def scorer(disclosures: pd.DataFrame | None = None, companies: pd.DataFrame | No
 
 def screen_view(holdings: pd.DataFrame, scores_for: Callable[[Any], pd.DataFrame], *, energy: float = 0.2,
                 water: float = 0.2, procurement: float = 0.2, circularity: float = 0.2, disclosure: float = 0.2,
-                min_rating: str = "none", best_in_class: float = 1.0, tilt: float = 0.0) -> dict[str, Any]:
+                min_rating: str = "none", best_in_class: float = 1.0, tilt: float = 0.0,
+                disclosures: pd.DataFrame | None = None) -> dict[str, Any]:
     """Rescore with the given pillar weights, screen the holdings and summarise before and after.
 
     Parameters
@@ -129,8 +131,10 @@ def screen_view(holdings: pd.DataFrame, scores_for: Callable[[Any], pd.DataFrame
     table = table.sort_values("weight_before", ascending=False, kind="stable")
     if "company" in holdings.columns:
         table["company"] = table["company"].fillna(holdings["company"].reindex(table.index))
-    before = portfolio_summary(w, scores).to_frame()
-    after = portfolio_summary(screen.weights, scores).to_frame()
+    disclosures = bundled.disclosures() if disclosures is None else disclosures
+    companies = bundled.companies()
+    before = portfolio_summary(w, scores, disclosures, companies=companies, config=cfg).to_frame()
+    after = portfolio_summary(screen.weights, scores, disclosures, companies=companies, config=cfg).to_frame()
     keep = ["composite", "energy", "water", "procurement", "circularity", "disclosure", "waci"]
     summary = pd.DataFrame({"before": before["value"], "after": after["value"], "unit": before["unit"],
                             "coverage before": before["coverage"], "coverage after": after["coverage"]}).loc[keep]

@@ -1,4 +1,4 @@
-"""Helpers behind the teaching notebooks (``notebooks/``): small tables the notebooks show, kept out of them."""
+"""Notebook helpers for data: inventory, counts, headline figures, Google CFE regions."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from esglib.inputs import DATA_DIR
+from esglib.app import bundled
 from esglib.errors import ConfigError
 from esglib.analysis import company_baseline
 from esglib.inputs import data_as_of, load_companies, load_disclosures, load_macro
@@ -289,6 +290,7 @@ def scope2_methods(disclosures: pd.DataFrame | None = None) -> pd.DataFrame:
         ``removed_by_instruments_pct`` (gap / location).
     """
 
+    disclosures = bundled.disclosures() if disclosures is None else disclosures
     b = company_baseline(disclosures, required=("scope2_location_tco2e", "scope2_market_tco2e"))
     out = b.drop(columns="complete")
     out["gap_tco2e"] = out["scope2_location_tco2e"] - out["scope2_market_tco2e"]

@@ -1,4 +1,4 @@
-"""Excel output: the investment-committee scorecard with live formulas, and the validated input template."""
+"""Cell safety for Excel: formula-injection guard, illegal characters, sheet titles."""
 
 from __future__ import annotations
 

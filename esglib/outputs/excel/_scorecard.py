@@ -1,4 +1,4 @@
-"""Excel output: the investment-committee scorecard with live formulas, and the validated input template."""
+"""The Excel scorecard: one workbook from one scoring pass (never re-scores)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from esglib.atomicio import atomic_path
+from esglib.portfolio import holdings_weights
 from esglib.errors import ConfigError
 from esglib.outputs.excel._cells import _RESERVED_SHEETS, _is_missing, sheet_title
 from esglib.outputs.excel._sheets import _PILLARS, _fmt, _headline, _peer_medians, _sources_frame, _write_company, _write_methodology, _write_portfolio, _write_sources, _write_summary, _write_weights
 from esglib.outputs.excel._styling import _check_xlsx, _new_book
 from esglib.inputs import DATA_DIR
 from esglib.inputs import data_as_of
-from esglib.inputs import load_companies, load_disclosures
 from esglib.portfolio import portfolio_summary
-from esglib.scoring import ScoreConfig, score
+from esglib.scoring import ScoreConfig
 from esglib.scoring import explain_many
 
 __all__ = ['write_scorecard', 'PER_COMPANY_SHEETS_MAX']
@@ -42,23 +42,16 @@ class _Inputs:
 
 
 def _resolve_inputs(scores, disclosures, companies, config, year) -> _Inputs:
-
     bundled = False
     if scores is None:
-
-        if companies is None:
-            companies = load_companies()
-        if disclosures is None:
-            disclosures = load_disclosures(companies=companies)
-            bundled = True
-        scores = score(disclosures, config, year, companies=companies)
-    else:
-        if not isinstance(scores, pd.DataFrame):
-            raise ConfigError(f"`scores` must be a DataFrame from esglib.score(), got {type(scores).__name__}")
-        need = ["company", "peer_group", "fiscal_year", *_PILLARS, "composite", "rating", "coverage", "flags"]
-        missing = [c for c in need if c not in scores.columns]
-        if missing:
-            raise ConfigError(f"`scores` lacks column(s) {missing}; pass the output of esglib.score()")
+        raise ConfigError("`scores` is required: pass the output of esglib.scoring.score (the workbook never "
+                          "re-scores)")
+    if not isinstance(scores, pd.DataFrame):
+        raise ConfigError(f"`scores` must be a DataFrame from esglib.score(), got {type(scores).__name__}")
+    need = ["company", "peer_group", "fiscal_year", *_PILLARS, "composite", "rating", "coverage", "flags"]
+    missing = [c for c in need if c not in scores.columns]
+    if missing:
+        raise ConfigError(f"`scores` lacks column(s) {missing}; pass the output of esglib.score()")
     config = config or scores.attrs.get("config") or ScoreConfig()
     if disclosures is not None and "source_file" in disclosures.columns and len(disclosures):
 
@@ -83,14 +76,7 @@ def _holding_rows(holdings: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
         else:
             raise ConfigError(f"`holdings` needs a `ticker` column, got {list(holdings.columns)}")
     h["ticker"] = h["ticker"].astype(str).str.upper()
-    if "weight" in h.columns:
-        w = pd.to_numeric(h["weight"], errors="coerce").fillna(0.0)
-    elif "market_value" in h.columns:
-        mv = pd.to_numeric(h["market_value"], errors="coerce").fillna(0.0)
-        w = mv / mv.sum() if mv.sum() > 0 else pd.Series(1 / len(h), index=h.index)
-    else:
-        w = pd.Series(1 / max(len(h), 1), index=h.index)
-    agg = pd.DataFrame({"ticker": h["ticker"], "weight": w.astype(float)}).groupby("ticker", sort=False)["weight"].sum()
+    agg = holdings_weights(h.set_index("ticker"))  # the one normaliser: a missing weight raises
     rows = scores.reindex(agg.index)
     rows.insert(0, "weight", agg)
     missing = ~agg.index.isin(scores.index)
@@ -160,13 +146,13 @@ def write_scorecard(path: str | os.PathLike[str], scores: pd.DataFrame | None = 
     ----------
     path : path-like
         Target ``.xlsx``; its folder is created if missing. An existing file is replaced only on success.
-    scores : DataFrame, optional
-        :func:`esglib.score` output (n_companies x 15, index ``ticker``). Default: score ``disclosures``.
+    scores : DataFrame
+        :func:`esglib.scoring.score` output (n_companies x 15, index ``ticker``); the workbook never re-scores.
     disclosures : DataFrame, optional
-        Validated disclosures (:func:`esglib.load_disclosures`). Needed for the metric tables and the Sources
-        sheet. Default: the bundled data when ``scores`` is not given; omitted (with a note) when it is.
+        Validated disclosures (:func:`esglib.inputs.load_disclosures`). Needed for the metric tables, the
+        Sources sheet and a portfolio summary from ``holdings``; omitted (with a note) when not given.
     companies : DataFrame, optional
-        The universe (default: the bundled one).
+        The universe (for the per-company explanations).
     config : ScoreConfig, optional
         Weights, bands and aggregation written to the Weights sheet (default: ``scores.attrs["config"]`` or
         ``ScoreConfig()``).
@@ -194,8 +180,6 @@ def write_scorecard(path: str | os.PathLike[str], scores: pd.DataFrame | None = 
     ------
     ConfigError
         ``path`` does not end in ``.xlsx``; ``scores`` or ``holdings`` lack required columns.
-    DataValidationError
-        From loading the bundled data.
 
     Notes
     -----
@@ -210,7 +194,7 @@ def write_scorecard(path: str | os.PathLike[str], scores: pd.DataFrame | None = 
     holdings_mode = holdings is not None
     if holdings_mode:
         if summary is None:
-            summary = _portfolio_summary(holdings, scores, inp.disclosures, inp.companies)
+            summary = _portfolio_summary(holdings, scores, inp.disclosures, inp.companies, inp.config)
         rows = _holding_rows(holdings, scores)
     else:
         rows = scores
@@ -287,7 +271,10 @@ def _explain_all(rows: pd.DataFrame, inp: _Inputs) -> tuple[dict[str, pd.DataFra
         return out, {t: "metric table needs the disclosures (pass disclosures= to write_scorecard)" for t in rows.index}
     scored = set(inp.scores.index)
     wanted = [t for t in rows.index if t in scored]
-    explained = explain_many(wanted, inp.disclosures, inp.config, inp.year, companies=inp.companies) if wanted else {}
+    # the universe of the scores themselves when none is given (ticker, company, peer group are all explain needs)
+    companies = inp.companies if inp.companies is not None else (
+        inp.scores[["company", "peer_group"]].rename_axis("ticker").reset_index())
+    explained = explain_many(wanted, inp.disclosures, inp.config, inp.year, companies=companies) if wanted else {}
     for t in rows.index:
         if t not in scored:
             notes[t] = "not in the scored universe: no metric table"
@@ -297,12 +284,8 @@ def _explain_all(rows: pd.DataFrame, inp: _Inputs) -> tuple[dict[str, pd.DataFra
 
 
 def _portfolio_summary(holdings: pd.DataFrame, scores: pd.DataFrame, disclosures: pd.DataFrame | None,
-                       companies: pd.DataFrame | None) -> Any:
-    """:func:`esglib.portfolio.portfolio_summary` if that module exists, else a clear error."""
-    import importlib.util
-
-    if importlib.util.find_spec("esglib.portfolio") is None:
-        raise ConfigError("`holdings` needs esglib.portfolio (issue 4: load_holdings, portfolio_summary), which is "
-                          "not available in this installation; pass `summary=` yourself or omit `holdings`")
-
-    return portfolio_summary(holdings, scores, disclosures, companies=companies)
+                       companies: pd.DataFrame | None, config: Any) -> Any:
+    """:func:`esglib.portfolio.portfolio_summary` of the given scores (never re-scored), with the same config."""
+    if disclosures is None:
+        raise ConfigError("`holdings` without `summary=` needs `disclosures` (for the portfolio footprint)")
+    return portfolio_summary(holdings, scores, disclosures, companies=companies, config=config)

@@ -1,4 +1,4 @@
-"""Excel output: the investment-committee scorecard with live formulas, and the validated input template."""
+"""The scorecard's sheets: summary, portfolio, weights, company, sources and methodology."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from esglib.outputs.excel._cells import _first_url, _is_missing, _letter, _quote_sheet
 from esglib.outputs.excel._styling import _Book, _F, _Link, _widths
+from esglib.portfolio import explanation_questions
 from esglib.safety import xml_text
 from esglib.vocabulary import FOOTPRINT_PILLARS, PILLARS, RATINGS
-from esglib.inputs import METRICS
 from esglib.inputs import QUALITY_LABELS
 from esglib.inputs import select_figures
 from esglib.scoring import CORE_DISCLOSURES
@@ -36,22 +36,6 @@ _W_LABEL_ROW = 12               # band labels B12:H12
 _COVERAGE_TOL = "1E-12"         # same tolerance as esglib.scoring
 
 # Plain-words engagement questions for the flags esglib raises.
-_FLAG_QUESTIONS = {
-    "certificate_reliance": "Most of your Scope 2 reduction comes from contractual instruments: what share of your "
-                            "electricity is covered by unbundled certificates, and what is your plan to replace them "
-                            "with PPAs or onsite supply on the same grid?",
-    "100pct_renewable_claim_without_instrument_detail": "You report 100% renewable electricity: please break it down "
-                                                        "by instrument (onsite, PPA, green tariff, unbundled "
-                                                        "certificates) and report hourly carbon-free energy.",
-    "pue_design_value_only": "Only a design PUE is disclosed: please publish the fleet-wide operating PUE "
-                             "(ISO/IEC 30134-2) for the reporting year.",
-    "mostly_secondary_sources": "Most figures we use come from secondary sources: please publish them in your own "
-                                "report or data table so we can cite you directly.",
-    "figure_choice_among_editions": "Figures were restated between report editions: please explain the restatements "
-                                    "and the boundary of each edition.",
-    "stale_figures_carried_forward": "Some figures are older than the reference year: please publish current-year "
-                                     "values.",
-}
 
 
 def _fmt(v: Any) -> str:
@@ -277,23 +261,6 @@ def _peer_medians(scores: pd.DataFrame) -> pd.DataFrame:
     return scores.groupby("peer_group")[list(_PILLARS)].median()
 
 
-def _engagement_questions(ex: pd.DataFrame | None, flags: str) -> list[str]:
-
-    out: list[str] = []
-    if ex is not None:
-        fy = ex.attrs.get("fiscal_year")
-        year = "the latest fiscal year" if _is_missing(fy) else f"fiscal year {int(fy)}"
-        for rec in ex[ex["value"].isna() & (ex["pillar"] != "disclosure")].itertuples():
-            inputs = [m for m in KPI_INPUTS.get(rec.metric, ()) if m in METRICS]
-            what = "; ".join(f"{m} ({METRICS[m].unit}): {METRICS[m].description}" for m in inputs[:3])
-            out.append(f"{rec.pillar} / {rec.metric} is not disclosed. Will you publish, for {year}, {what}? "
-                       f"We compute it as: {rec.formula}.")
-    for flag in filter(None, (f.strip() for f in str(flags or "").split(";"))):
-        if flag in _FLAG_QUESTIONS:
-            out.append(_FLAG_QUESTIONS[flag])
-        elif flag.startswith("no_") and flag.endswith("_disclosure") and ex is None:
-            out.append(f"Nothing is disclosed for the {flag[3:-11]} pillar: will you publish its core figures?")
-    return out
 
 
 def _write_company(book: _Book, ws, ticker: str, rec: pd.Series, lay: _Layout, summary_row: int,
@@ -359,7 +326,7 @@ def _write_company(book: _Book, ws, ticker: str, rec: pd.Series, lay: _Layout, s
         book.row(ws, [fl])
     book.row(ws, [])
     book.row(ws, ["Engagement questions (missing disclosures and flags)"], "band")
-    questions = _engagement_questions(ex, "; ".join(flags))
+    questions = explanation_questions(ex, "; ".join(flags))
     for i, q in enumerate(questions or ["none: every scored metric is disclosed"], 1):
         book.row(ws, [i, q], [None, "wrap"])
 

@@ -1,4 +1,4 @@
-"""Excel output: the investment-committee scorecard with live formulas, and the validated input template."""
+"""The workbook wrapper: styles, links, column widths and the atomic save."""
 
 from __future__ import annotations
 

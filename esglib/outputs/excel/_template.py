@@ -1,4 +1,4 @@
-"""Excel output: the investment-committee scorecard with live formulas, and the validated input template."""
+"""The Excel input template, its preview and read-back."""
 
 from __future__ import annotations
 

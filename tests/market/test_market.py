@@ -25,7 +25,7 @@ from esglib import market
 from esglib.errors import ConfigError, DataValidationError, MarketDataError
 from esglib.market import MarketDataWarning
 
-FIXTURES = Path(__file__).parent / "fixtures" / "market"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "market"
 AS_OF = "2026-05-29"
 
 
@@ -804,5 +804,5 @@ def test_cli_refresh_offline_exits_2_and_info_lists_cache(yahoo, capsys, snapsho
 def test_importing_market_does_not_import_yfinance():
     code = "import sys, esglib.market, esglib.app.cli.prices; print('yfinance' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[1])
+                         cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "False"

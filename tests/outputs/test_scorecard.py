@@ -7,7 +7,6 @@ to 1e-9, before and after editing the Weights sheet.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,7 @@ from esglib.outputs.excel import PER_COMPANY_SHEETS_MAX, safe_text, sheet_title,
 from esglib.scoring import PILLARS, ScoreConfig, explain, parse_weights, score, score_to_band
 
 openpyxl = pytest.importorskip("openpyxl")
-FIX = Path(__file__).resolve().parent / "fixtures" / "excel"
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "excel"
 HOSTILE_NAMES = {"META": '=HYPERLINK("http://evil.example","click me")', "AAPL": "@SUM(1)", "EVIL": "-2+3",
                  "PLUS": "+cmd|' /C calc'!A0"}
 ALLOWED_FORMULA_STARTS = ("=IF(", "=SUM(", "=Summary!", "=Weights!")
@@ -118,7 +117,7 @@ def hostile(tmp_path_factory):
     comp = load_companies(FIX / "companies_hostile.csv")
     disc = load_disclosures(FIX / "disclosures_hostile.csv", comp)
     path = tmp_path_factory.mktemp("hostile") / "hostile.xlsx"
-    write_scorecard(path, disclosures=disc, companies=comp)
+    write_scorecard(path, score(disc, companies=comp), disc, comp)
     return path, comp, disc
 
 
@@ -509,7 +508,9 @@ def test_inputs_are_not_modified(tmp_path, bundled_scores, disclosures, companie
 
 
 def test_defaults_score_the_bundled_data(tmp_path, bundled_scores):
-    path = write_scorecard(tmp_path / "d.xlsx", per_company_sheets=False, year=None)
+    from esglib.app import bundled
+
+    path = bundled.write_scorecard(tmp_path / "d.xlsx", per_company_sheets=False, year=None)
     ws = openpyxl.load_workbook(path)["Summary"]
     _, _, rows = _summary_rows(ws)
     assert list(rows) == list(bundled_scores.index)
@@ -578,12 +579,15 @@ def test_holdings_live_portfolio_composite(holdings_card):
     assert sol[f"SUMMARY!{cell.coordinate}"] == pytest.approx(summary.composite, abs=1e-9)
 
 
-def test_holdings_without_portfolio_module_is_a_clear_error(tmp_path, monkeypatch, bundled_scores):
-    monkeypatch.setitem(sys.modules, "esglib.portfolio", None)
+def test_holdings_without_disclosures_is_a_clear_error(tmp_path, bundled_scores):
     holdings = pd.DataFrame({"weight": [0.6, 0.4]}, index=pd.Index(["MSFT", "GOOGL"], name="ticker"))
-    with pytest.raises(ConfigError, match="needs esglib.portfolio"):
+    with pytest.raises(ConfigError, match="needs `disclosures`"):
         write_scorecard(tmp_path / "h.xlsx", scores=bundled_scores, holdings=holdings)
-    # with a summary given, the portfolio module is not needed
+    # a missing weight is refused by the one weights normaliser, never read as 0
+    gap = pd.DataFrame({"weight": [0.6, None]}, index=pd.Index(["MSFT", "GOOGL"], name="ticker"))
+    with pytest.raises(ConfigError, match="must be finite"):
+        write_scorecard(tmp_path / "h.xlsx", scores=bundled_scores, holdings=gap, summary={"composite": 40.0})
+    # with a summary given, no disclosures are needed
     path = write_scorecard(tmp_path / "h.xlsx", scores=bundled_scores, holdings=holdings,
                            summary={"composite": 40.0, "rating": "BB"}, per_company_sheets=False)
     ws = openpyxl.load_workbook(path)["Summary"]

@@ -23,7 +23,7 @@ from esglib.scoring import score
 from esglib.inputs import CANONICAL_UNIT, UNIT_FAMILIES
 
 openpyxl = pytest.importorskip("openpyxl")
-FIX = Path(__file__).resolve().parent / "fixtures" / "excel"
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "excel"
 NUMERIC = ("fiscal_year", "value", "data_quality", "report_edition")
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from esglib.errors import ConfigError, DataValidationError
 from esglib.portfolio import CASH, apply_screens, best_in_class, company_footprint, engagement_questions, exclusion_screen, holdings_weights, load_holdings, portfolio_summary, score_tilt
 
-PF = Path(__file__).resolve().parent / "fixtures" / "portfolio"
+PF = Path(__file__).resolve().parents[1] / "fixtures" / "portfolio"
 
 
 @pytest.fixture(scope="module")
@@ -393,3 +393,22 @@ class TestScreens:
     def test_holdings_weights_rejects_nan(self):
         with pytest.raises(ConfigError, match="must be finite"):
             holdings_weights(pd.Series({"AAA": np.nan}))
+
+
+def test_summary_uses_the_callers_config_lag(pf_companies, pf_disclosures, pf_scores):
+    """The user's ScoreConfig reaches the summary: its publication lag dates the figures for ``as_of``."""
+    from esglib.scoring import ScoreConfig
+
+    def coverage(lag: int) -> float:
+        cfg = ScoreConfig(publication_lag_days=lag)
+        s = portfolio_summary(WEIGHTS, pf_scores, pf_disclosures, companies=pf_companies, as_of="2030-01-01",
+                              config=cfg)
+        return s.waci_coverage
+
+    assert coverage(0) > 0
+    assert coverage(365 * 30) == 0  # with a 30-year lag nothing is public yet in 2030
+
+
+def test_summary_needs_the_universe(pf_disclosures, pf_scores):
+    with pytest.raises(ConfigError, match="`companies` is required"):
+        portfolio_summary(WEIGHTS, pf_scores, pf_disclosures)

@@ -387,7 +387,14 @@ def test_scores_are_deterministic(disclosures, companies):
 
 
 def test_default_disclosures_are_the_bundled_ones(disclosures, companies):
-    pd.testing.assert_frame_equal(score(companies=companies), score(disclosures, companies=companies))
+    from esglib.app import bundled
+
+    pd.testing.assert_frame_equal(bundled.score(), score(disclosures, companies=companies))
+
+
+def test_score_needs_the_frames(disclosures):
+    with pytest.raises(ConfigError, match="`companies` is required"):
+        score(disclosures)
 
 
 # ------------------------------------------------------------------------------------------------ config

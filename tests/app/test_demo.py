@@ -41,11 +41,11 @@ def test_demo_writes_output(demo_run, name):
 
 
 def test_demo_scores_cover_the_whole_universe_and_match_score(demo_run):
-    from esglib.scoring import score
+    from esglib.app import bundled
 
     _, out_dir, _ = demo_run
     written = pd.read_csv(out_dir / "scores.csv", index_col="ticker")
-    fresh = score()
+    fresh = bundled.score()
     assert len(written) == len(fresh) == 47
     pd.testing.assert_series_equal(written["composite"].sort_index(), fresh["composite"].astype(float).sort_index(),
                                    check_names=False)

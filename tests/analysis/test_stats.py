@@ -15,7 +15,7 @@ import pytest
 from esglib.errors import ConfigError
 from esglib.analysis import alpha_regression, cross_section_regression, newey_west_lags, subsequent_returns
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("t,lags", [(100, 4), (60, 3), (250, 4), (1000, 6), (30, 3), (12, 2), (1, 1)])

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from esglib import analysis as sc
+from esglib.app import bundled
 from esglib.errors import ConfigError
 
 SETTINGS = settings(deadline=None)  # example count from the conftest profile (ci: 20)
@@ -144,8 +145,8 @@ def test_carbon_prices_converts_eur_explicitly(eur_usd, eur, usd):
     (lambda b: sc.carbon_price_shock(b.drop(columns="revenue_usd_m"), [50]),
      r"`baseline` lacks column\(s\) \['revenue_usd_m'\]"),
     (lambda b: sc.carbon_price_shock(b, []), "`prices` must hold at least one price"),
-    (lambda b: sc.carbon_prices(eur_usd=float("nan")), "`eur_usd` must be finite"),
-    (lambda b: sc.carbon_prices(extra_usd=[10, -5]), r"`extra_usd\[1\]` must be at least 0, got -5"),
+    (lambda b: sc.carbon_prices(bundled.macro(), eur_usd=float("nan")), "`eur_usd` must be finite"),
+    (lambda b: sc.carbon_prices(bundled.macro(), extra_usd=[10, -5]), r"`extra_usd\[1\]` must be at least 0, got -5"),
 ])
 def test_carbon_errors(carbon_base, call, match):
     with pytest.raises(ConfigError, match=match):
@@ -214,7 +215,7 @@ def test_portfolio_mean_lies_between_covered_values(vals, data):
 
 # ------------------------------------------------------------------------------------------------ growth
 def test_demand_growth_default_is_iea_945_over_415():
-    g = sc.demand_growth()
+    g = sc.demand_growth(bundled.macro())
     assert g["start_mwh"] == 415e6 and g["end_mwh"] == 945e6
     assert g["ratio"] == pytest.approx(945 / 415)
     assert g["cagr"] == pytest.approx((945 / 415) ** (1 / 6) - 1)
@@ -264,9 +265,9 @@ def test_growth_errors(growth_base, kwargs, match):
 
 def test_demand_growth_errors():
     with pytest.raises(ConfigError, match="`end_year` must be after `start_year`"):
-        sc.demand_growth(start_year=2030, end_year=2024)
+        sc.demand_growth(bundled.macro(), start_year=2030, end_year=2024)
     with pytest.raises(ConfigError, match="`macro` has no row datacentre_electricity_consumption / Mars / 2024"):
-        sc.demand_growth(region="Mars")
+        sc.demand_growth(bundled.macro(), region="Mars")
 
 
 @SETTINGS
@@ -361,7 +362,7 @@ def test_no_function_modifies_its_inputs(carbon_base, growth_base, water_base):
 # ------------------------------------------------------------------------------------------------ real data
 def test_bundled_carbon_shock_microsoft_2023():
     """Microsoft FY2023: 144,960 t Scope 1 + 393,134 t market-based Scope 2, revenue USD 211,915 m."""
-    base = sc.company_baseline()
+    base = sc.company_baseline(bundled.disclosures())
     assert base.loc["MSFT", "fiscal_year"] == 2023
     out = sc.carbon_price_shock(base, {"EU ETS 2024 average at 1.08": 67 * 1.08})
     msft = out.set_index("ticker").loc["MSFT"]
@@ -369,15 +370,37 @@ def test_bundled_carbon_shock_microsoft_2023():
     assert msft["cost_usd_m"] == pytest.approx(538_094 * 72.36 / 1e6)          # about USD 38.9 m
     assert msft["cost_pct_revenue"] == pytest.approx(100 * 38.9364818 / 211_915, rel=1e-6)
     # every default price comes from the eu_ets rows of data/macro.csv
-    prices = sc.carbon_prices()
+    prices = sc.carbon_prices(bundled.macro())
     assert prices["series"].str.startswith("eu_ets_allowance_price").all()
     assert 67.0 in set(prices["price_eur_per_t"])
 
 
 def test_bundled_growth_and_water_cover_only_disclosers():
-    g = sc.electricity_growth(market_share="ramp")
+    g = sc.electricity_growth(market_share="ramp", disclosures=bundled.disclosures(), macro=bundled.macro())
     assert set(g["ticker"]) == {"AAPL", "GOOGL", "TSM"}   # the only same-year electricity + both Scope 2 figures
     assert g["target_source"].notna().all()
-    w = sc.water_stress().set_index("ticker")
+    w = sc.water_stress(disclosures=bundled.disclosures()).set_index("ticker")
     assert w.loc["MSFT", "stressed_pct"] == 22.0 and w.loc["MSFT", "fiscal_year"] == 2021
     assert w.drop(index="MSFT")["exposure_m3"].isna().all()   # nobody else discloses the stressed share
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda: sc.company_baseline(), "`disclosures` is required"),
+    (lambda: sc.carbon_prices(), "`macro` is required"),
+    (lambda: sc.demand_growth(), "`macro` is required"),
+    (lambda: sc.water_stress(), "`disclosures` is required"),
+])
+def test_library_never_loads_the_bundled_data(call, match):
+    """Scenario functions take frames; only esglib.bundled loads data/ (the app layer)."""
+    with pytest.raises(ConfigError, match=match):
+        call()
+
+
+def test_carbon_shock_needs_prices(carbon_base):
+    with pytest.raises(ConfigError, match="`prices` is required"):
+        sc.carbon_price_shock(carbon_base)
+
+
+def test_bundled_helpers_match_the_library_on_bundled_frames():
+    pd.testing.assert_frame_equal(bundled.company_baseline(), sc.company_baseline(bundled.disclosures()))
+    pd.testing.assert_series_equal(bundled.demand_growth(), sc.demand_growth(bundled.macro()))

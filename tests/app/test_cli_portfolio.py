@@ -14,7 +14,7 @@ import pytest
 
 from esglib.app.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = str(ROOT / "data" / "sample_portfolio.csv")
 PF = ROOT / "tests" / "fixtures" / "portfolio"
 

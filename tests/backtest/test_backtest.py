@@ -303,3 +303,29 @@ class TestSnapshotIntegration:
         with pytest.raises(ConfigError, match="`benchmark` 'NOPE' has no prices"):
             esg_backtest("tilt", benchmark="NOPE", prices=snapshot_prices, disclosures=disclosures,
                          companies=companies)
+
+
+@pytest.mark.parametrize("metric", ["cagr", "annual_volatility", "sharpe_ratio", "sortino_ratio", "max_drawdown"])
+def test_metrics_work_per_column_on_a_frame(metric):
+    """A DataFrame gives one value per column (never one pooled number); a 2-D array is refused."""
+    import esglib.backtest as bt
+
+    frame = pd.DataFrame({"a": [0.01, 0.02, -0.01, 0.03], "b": [0.0, -0.02, 0.05, 0.01]})
+    fn = getattr(bt, metric)
+    got = fn(frame)
+    assert isinstance(got, pd.Series) and list(got.index) == ["a", "b"]
+    for col in frame:
+        assert got[col] == pytest.approx(fn(frame[col]), nan_ok=True)
+    with pytest.raises(ConfigError, match="1-D"):
+        fn(frame.to_numpy())
+
+
+def test_pair_metrics_per_column_against_one_benchmark():
+    import esglib.backtest as bt
+
+    frame = pd.DataFrame({"a": [0.01, 0.02, -0.01, 0.03], "b": [0.0, -0.02, 0.05, 0.01]})
+    bench = pd.Series([0.01, 0.0, 0.01, 0.02])
+    got = bt.beta(frame, bench)
+    assert got["a"] == pytest.approx(bt.beta(frame["a"], bench))
+    with pytest.raises(ConfigError, match="1-D"):
+        bt.tracking_error(frame.to_numpy(), np.zeros((4, 2)))
