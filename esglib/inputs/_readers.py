@@ -14,7 +14,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 import pandas as pd
-from esglib.errors import DataValidationError, Problem
+from os import PathLike
+
+from esglib.errors import ConfigError, DataValidationError, Problem
 from esglib.inputs._xlsx_scan import WorkbookScan, scan_workbook
 
 __all__ = ['Table', 'read_table', 'column_letter', 'require_columns']
@@ -333,6 +335,8 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
     DataValidationError
         For a missing, empty, oversized, mis-delimited, non-UTF-8, corrupt or unsafe file.
     """
+    if not isinstance(path, (str, PathLike)):
+        raise ConfigError(f"`path` must be a file path (str or Path), got {type(path).__name__}")
     p = Path(path)
     if not p.exists():
         raise _fail(path, "file not found")

@@ -391,13 +391,20 @@ def holdings_weights(holdings: pd.DataFrame | pd.Series | Mapping[str, float]) -
             w = pd.Series(w.to_numpy(), index=holdings["ticker"].astype(str))
     elif isinstance(holdings, pd.Series):
         w = holdings
-    else:
+    elif isinstance(holdings, Mapping):
         w = pd.Series(dict(holdings))
+    else:
+        raise ConfigError(f"`holdings` must be a DataFrame (load_holdings), a Series or a mapping of weights by "
+                          f"ticker, got {type(holdings).__name__}")
     w = pd.to_numeric(w, errors="coerce").astype("float64").copy()
     if not np.isfinite(w.to_numpy()).all():
         bad = w[~np.isfinite(w.to_numpy())]
         raise ConfigError(f"`holdings` weights must be finite numbers, got {dict(bad.head(5))}")
     w.index = pd.Index(w.index.astype(str).str.upper(), name="ticker")
+    negative = w[(w < 0) & (w.index != CASH)]
+    if len(negative):  # as load_holdings: short positions are not supported (a cash line may be negative)
+        raise ConfigError(f"`holdings` has negative weights {({t: float(v) for t, v in negative.head(5).items()})}: short positions are not "
+                          "supported (only a CASH line may be negative, e.g. a margin balance)")
     if w.index.duplicated().any():
         w = w.groupby(level=0, sort=False).sum()
     return w

@@ -44,6 +44,14 @@ class ScreenResult:
         return df
 
 
+def _check_scores(scores) -> None:
+    if not isinstance(scores, pd.DataFrame):
+        raise ConfigError(f"`scores` must be the DataFrame esglib.score returns, got {type(scores).__name__}")
+    missing = [c for c in ("rating", "composite", "flags") if c not in scores.columns]
+    if missing:
+        raise ConfigError(f"`scores` is missing column(s) {', '.join(missing)}: pass the frame esglib.score returns")
+
+
 def _check_unrated(unrated: str, allowed: tuple[str, ...]) -> None:
     if unrated not in allowed:
         raise ConfigError(f"`unrated` must be one of {', '.join(map(repr, allowed))}, got {unrated!r}")
@@ -117,6 +125,7 @@ def exclusion_screen(weights: pd.Series | Mapping[str, float], scores: pd.DataFr
     ScreenResult
         Excluded weight is redistributed pro rata over what is kept (so the total is unchanged).
     """
+    _check_scores(scores)
     _check_unrated(unrated, ("keep", "exclude"))
     if min_rating is not None and str(min_rating).upper() not in RATING_ORDER:
         raise ConfigError(f"`min_rating` must be one of {', '.join(RATING_ORDER)}, got {min_rating!r}")
@@ -179,6 +188,7 @@ def best_in_class(weights: pd.Series | Mapping[str, float], scores: pd.DataFrame
     -------
     ScreenResult
     """
+    _check_scores(scores)
     if not (isinstance(share, (int, float)) and 0 < float(share) <= 1):
         raise ConfigError(f"`share` must be in (0, 1], got {share!r}")
     if within not in ("universe", "holdings"):
@@ -236,6 +246,7 @@ def score_tilt(weights: pd.Series | Mapping[str, float], scores: pd.DataFrame, s
     ScreenResult
         Weights sum to the input total; ``excluded`` lists names dropped (``unrated="exclude"``).
     """
+    _check_scores(scores)
     if not (np.isfinite(strength) and strength >= 0):
         raise ConfigError(f"`strength` must be a finite number >= 0, got {strength!r}")
     if method not in ("exp", "power"):
@@ -302,6 +313,7 @@ def apply_screens(weights: pd.Series | Mapping[str, float], scores: pd.DataFrame
     ScreenResult
         ``before`` is the input; ``excluded`` accumulates every removed name with the first reason.
     """
+    _check_scores(scores)
     if unrated is not None:
         _check_unrated(unrated, ("keep", "exclude"))
     w0 = holdings_weights(weights)

@@ -9,6 +9,7 @@ from esglib.inputs import available_as_of, select_figures
 from esglib.errors import ConfigError
 from esglib.scoring._metrics import KPI_SPECS, compute_metrics
 from esglib.scoring._config import CORE_DISCLOSURES, FOOTPRINT_PILLARS, PILLARS, ScoreConfig, score_to_band
+from esglib.scoring._args import check_frame
 
 __all__ = ['score', 'aggregate']
 
@@ -133,6 +134,11 @@ def _detail(disclosures: pd.DataFrame | None, companies: pd.DataFrame | None, co
     cfg = config or ScoreConfig()
     if companies is None:
         raise ConfigError("`companies` is required: pass a frame (esglib.bundled.companies() gives the bundled one)")
+    check_frame(companies, "companies", ("ticker",), index_ok=True)
+    if disclosures is not None:
+        check_frame(disclosures, "disclosures", ("ticker", "fiscal_year", "metric", "value"))
+    if not isinstance(cfg, ScoreConfig):
+        raise ConfigError(f"`config` must be a ScoreConfig, got {type(cfg).__name__}")
     if year is not None:
         try:
             year = int(year)
