@@ -74,6 +74,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("esglib: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line for the user, the traceback only on request
+        if os.environ.get("ESGLIB_DEBUG"):
+            raise
+        print(f"esglib: internal error in `{args.command}`: {type(exc).__name__}: "
+              f"{terminal_text(str(exc), newlines=False)[:300]}\nThis is a bug in esglib, not in your input's "
+              "format; please report it with the command you ran (ESGLIB_DEBUG=1 shows the traceback).", file=err)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover
