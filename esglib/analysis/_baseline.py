@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+
 import pandas as pd
+
 from esglib.errors import ConfigError
-from esglib.inputs import METRICS
-from esglib.inputs import select_figures
+from esglib.inputs import METRICS, select_figures
 
 __all__ = ['DEFAULT_EUR_USD', 'EUR_USD_NOTE', 'CARBON_INPUTS', 'GROWTH_INPUTS', 'company_baseline']
 

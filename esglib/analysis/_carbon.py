@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+
 import numpy as np
 import pandas as pd
-from esglib.portfolio import holdings_weights
+
+from esglib.analysis._baseline import (
+    _CARBON_SERIES_PREFIX,
+    CARBON_INPUTS,
+    DEFAULT_EUR_USD,
+    _finite_number,
+    _require_columns,
+    _scope2_method,
+    company_baseline,
+)
 from esglib.errors import ConfigError
-from esglib.analysis._baseline import CARBON_INPUTS, DEFAULT_EUR_USD, _CARBON_SERIES_PREFIX, _finite_number, _require_columns, _scope2_method, company_baseline
+from esglib.portfolio import holdings_weights
 
 __all__ = ['carbon_prices', 'carbon_price_shock', 'portfolio_weighted']
 

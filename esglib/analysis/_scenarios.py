@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
+
+from esglib.analysis._baseline import _TARGET_METRICS, GROWTH_INPUTS, _finite_number, _require_columns, company_baseline
 from esglib.errors import ConfigError
-from esglib.analysis._baseline import GROWTH_INPUTS, _TARGET_METRICS, _finite_number, _require_columns, company_baseline
 
 __all__ = ['demand_growth', 'electricity_growth', 'water_stress']
 

@@ -22,8 +22,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
 import numpy as np
 import pandas as pd
+
 from esglib.errors import ConfigError
 from esglib.vocabulary import PILLARS
 

@@ -14,9 +14,8 @@ from typing import TextIO
 
 from esglib.app import _demo_portfolio as demo_portfolio
 from esglib.app._format import format_scores
+from esglib.inputs import REPORTS_DIR, data_as_of, load_companies, load_disclosures, load_macro, select_figures
 from esglib.safety import write_csv
-from esglib.inputs import REPORTS_DIR
-from esglib.inputs import data_as_of, load_companies, load_disclosures, load_macro, select_figures
 from esglib.outputs import plots
 from esglib.outputs.excel import write_scorecard
 from esglib.scoring import ScoreConfig, score, sensitivity

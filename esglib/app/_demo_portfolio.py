@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any, Callable, TextIO
+
 from esglib.analysis import alpha_regression
 from esglib.atomicio import atomic_write_text
 from esglib.safety import neutralise_json, write_csv

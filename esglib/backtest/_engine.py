@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
 import numpy as np
 import pandas as pd
-from esglib.errors import ConfigError
+
 from esglib.backtest._performance import performance_table
+from esglib.errors import ConfigError
 from esglib.vocabulary import CASH as _CASH
 
 __all__ = ['BacktestResult', 'rebalance_dates', 'run_backtest']

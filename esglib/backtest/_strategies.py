@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable
+
 import numpy as np
 import pandas as pd
-from esglib.errors import ConfigError
-from esglib.backtest._engine import BacktestResult, _CASH, _mean_active, rebalance_dates, run_backtest
-from esglib.backtest._performance import performance_table
+
 from esglib import market
 from esglib import portfolio as pf
+from esglib.backtest._engine import _CASH, BacktestResult, _mean_active, rebalance_dates, run_backtest
+from esglib.backtest._performance import performance_table
+from esglib.errors import ConfigError
 from esglib.inputs import available_as_of
-from esglib.portfolio import covariance, optimise
-from esglib.portfolio import holdings_weights
+from esglib.portfolio import covariance, holdings_weights, optimise
 from esglib.portfolio._optimise import _lp_extreme
-from esglib.scoring import ScoreConfig
-from esglib.scoring import score
+from esglib.scoring import ScoreConfig, score
 
 __all__ = ['STRATEGIES', 'esg_backtest', 'strategy_weights', 'point_in_time_scores']
 

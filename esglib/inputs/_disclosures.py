@@ -11,12 +11,21 @@ import datetime as _dt
 import os
 from collections.abc import Callable
 from pathlib import Path
+
 import numpy as np
 import pandas as pd
-from esglib.inputs._paths import DATA_DIR
+
 from esglib.errors import DataValidationError, Problem
+from esglib.inputs._paths import DATA_DIR
 from esglib.inputs._readers import Table, read_table, require_columns
-from esglib.inputs._schema import DISCLOSURE_COLUMNS, METRICS, MIN_YEAR, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, is_known_metric
+from esglib.inputs._schema import (
+    DISCLOSURE_COLUMNS,
+    METRICS,
+    MIN_YEAR,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    is_known_metric,
+)
 from esglib.inputs._units import CANONICAL_UNIT, factor_to_canonical
 from esglib.vocabulary import DEFAULT_PUBLICATION_LAG_DAYS
 

@@ -12,9 +12,10 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
-import pandas as pd
 from os import PathLike
+from pathlib import Path
+
+import pandas as pd
 
 from esglib.errors import ConfigError, DataValidationError, Problem
 from esglib.inputs._xlsx_scan import WorkbookScan, scan_workbook

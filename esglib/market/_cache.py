@@ -8,8 +8,10 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
 import numpy as np
 import pandas as pd
+
 from esglib.atomicio import atomic_path
 from esglib.market._snapshot import _parquet_meta
 from esglib.market._symbols import PRICE_COLUMNS, _currency_of, _iso, _warn

@@ -7,13 +7,15 @@ import json
 import os
 from collections.abc import Callable, Iterable
 from typing import Any
+
 import numpy as np
 import pandas as pd
+
 from esglib.atomicio import atomic_write_text
 from esglib.market._cache import resolve_cache_dir
-from esglib.market._yahoo import _default_ticker_factory
 from esglib.market._prices import _first_reason
 from esglib.market._symbols import _currency_of, _normalise_tickers, _warn
+from esglib.market._yahoo import _default_ticker_factory
 
 __all__ = ['market_caps']
 

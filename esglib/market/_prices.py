@@ -9,13 +9,26 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
 import numpy as np
 import pandas as pd
+
 from esglib.errors import ConfigError, DataValidationError, MarketDataError, Problem
-from esglib.market._cache import _CacheWriter, _Cached, _gaps, _has_weekday, _merge, _read_cache, resolve_cache_dir
-from esglib.market._snapshot import _Series, _Snapshot, _adjusted, _default_snapshot, snapshot_as_of
-from esglib.market._symbols import ADJUSTMENTS, DEFAULT_START, FREQUENCIES, SOURCES, _check_currencies, _iso, _normalise_tickers, _to_day, _warn, _yesterday
-from esglib.market._yahoo import _Live, _download
+from esglib.market._cache import _Cached, _CacheWriter, _gaps, _has_weekday, _merge, _read_cache, resolve_cache_dir
+from esglib.market._snapshot import _adjusted, _default_snapshot, _Series, _Snapshot, snapshot_as_of
+from esglib.market._symbols import (
+    ADJUSTMENTS,
+    DEFAULT_START,
+    FREQUENCIES,
+    SOURCES,
+    _check_currencies,
+    _iso,
+    _normalise_tickers,
+    _to_day,
+    _warn,
+    _yesterday,
+)
+from esglib.market._yahoo import _download, _Live
 
 __all__ = ['prices', 'returns', 'refresh_cache']
 

@@ -7,10 +7,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
 import numpy as np
 import pandas as pd
+
 from esglib.errors import DataValidationError, MarketDataError, Problem
-from esglib.market._symbols import SNAPSHOT_DIR, PRICE_COLUMNS, _currency_of, _symbols
+from esglib.market._symbols import PRICE_COLUMNS, SNAPSHOT_DIR, _currency_of, _symbols
 from esglib.market._validate import _sorted_order, _ticker_codes, validate_price_rows
 
 __all__ = ['snapshot_info', 'snapshot_as_of', 'load_snapshot', 'snapshot_dividends', 'total_return_index']

@@ -7,9 +7,11 @@ import re
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
+
 import pandas as pd
-from esglib.inputs import DATA_DIR
+
 from esglib.errors import ConfigError
+from esglib.inputs import DATA_DIR
 
 __all__ = ['SNAPSHOT_DIR', 'MarketDataWarning', 'BENCHMARK_ETFS', 'DEFAULT_START']
 

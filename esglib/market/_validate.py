@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
+
 import numpy as np
 import pandas as pd
+
 from esglib.errors import Problem
 from esglib.market._symbols import DEFAULT_MAX_GAP_DAYS, MAX_GAP_DAYS, PRICE_COLUMNS, _calendar_of
 

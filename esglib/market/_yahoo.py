@@ -8,8 +8,10 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
 import numpy as np
 import pandas as pd
+
 from esglib.market._symbols import _iso
 
 __all__ = []

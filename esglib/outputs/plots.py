@@ -4,7 +4,9 @@ Figure, titles the chart, labels units and adds a source line; :func:`save` writ
 from __future__ import annotations
 
 from pathlib import Path
+
 import pandas as pd
+
 from esglib.atomicio import atomic_path
 from esglib.scoring import PILLARS
 

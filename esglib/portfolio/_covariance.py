@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from esglib.errors import ConfigError
 
 __all__ = ['covariance', 'ledoit_wolf']

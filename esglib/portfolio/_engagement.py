@@ -84,7 +84,6 @@ def engagement_questions(tickers: Iterable[str], disclosures: pd.DataFrame, scor
 
     d = disclosures
     if as_of is not None:
-
         d = available_as_of(d, companies, as_of, lag_days)
     sel = select_figures(d)
     sel = sel[sel["metric"].isin(CORE_DISCLOSURES)]

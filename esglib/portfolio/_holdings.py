@@ -8,13 +8,14 @@ import re
 import warnings
 from collections.abc import Mapping
 from typing import Any
+
 import numpy as np
 import pandas as pd
-from esglib.errors import ConfigError, DataValidationError, Problem
-from esglib.vocabulary import CASH
+
 from esglib import market
-from esglib.errors import MarketDataError
+from esglib.errors import ConfigError, DataValidationError, MarketDataError, Problem
 from esglib.inputs import read_table
+from esglib.vocabulary import CASH
 
 __all__ = ['CASH', 'HOLDINGS_ALIASES', 'load_holdings', 'holdings_weights']
 

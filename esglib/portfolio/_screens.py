@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
+
 from esglib.errors import ConfigError
 from esglib.portfolio._holdings import CASH, holdings_weights
 from esglib.portfolio._summary import RATING_ORDER

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
 import numpy as np
 import pandas as pd
+
 from esglib.errors import ConfigError
-from esglib.portfolio._holdings import CASH, holdings_weights
-from esglib.portfolio._engagement import engagement_questions
-from esglib.scoring import ScoreConfig
-from esglib.vocabulary import RATINGS
 from esglib.inputs import DEFAULT_PUBLICATION_LAG_DAYS, available_as_of, select_figures
-from esglib.scoring import PILLARS, score_to_band
-from esglib.scoring import wide_figures
+from esglib.portfolio._engagement import engagement_questions
+from esglib.portfolio._holdings import CASH, holdings_weights
+from esglib.scoring import PILLARS, ScoreConfig, score_to_band, wide_figures
+from esglib.vocabulary import RATINGS
 
 __all__ = ['PortfolioSummary', 'portfolio_summary', 'company_footprint', 'RATING_ORDER']
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
+
 from esglib.errors import ConfigError
 from esglib.scoring._metrics import KPI_SPECS, ProcurementLadder
 from esglib.vocabulary import DEFAULT_PUBLICATION_LAG_DAYS, FOOTPRINT_PILLARS, PILLARS, RATINGS

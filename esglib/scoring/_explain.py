@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from esglib.errors import ConfigError
-from esglib.scoring._metrics import KPI_INPUTS, KPI_SPECS
 from esglib.scoring._config import FOOTPRINT_PILLARS, ScoreConfig
+from esglib.scoring._metrics import KPI_INPUTS, KPI_SPECS
 from esglib.scoring._score import _Detail, _detail
 
 __all__ = ['explain', 'explain_many']

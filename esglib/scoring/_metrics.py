@@ -7,8 +7,10 @@ wide frame of KPIs. A KPI whose inputs are not disclosed is NaN: nothing is impu
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+
 from esglib.errors import ConfigError
 
 __all__ = ['KpiSpec', 'KPI_SPECS', 'ProcurementLadder', 'compute_metrics', 'wide_figures', 'KPI_INPUTS']

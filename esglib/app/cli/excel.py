@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from esglib.app.cli.core import add_data_args, check_year, config_from_args as _config
+from esglib.app.cli.core import add_data_args, check_year
+from esglib.app.cli.core import config_from_args as _config
 
 __all__ = ["register"]
 
@@ -55,8 +56,8 @@ def _holdings(args: argparse.Namespace, scores, disclosures, companies):
 
 def _cmd_scorecard(args: argparse.Namespace) -> int:
     from esglib.inputs import load_companies, load_disclosures
-    from esglib.outputs.excel._styling import _check_xlsx
     from esglib.outputs.excel import write_scorecard
+    from esglib.outputs.excel._styling import _check_xlsx
     from esglib.scoring import score
 
     _check_xlsx(args.out, "--out")

@@ -70,9 +70,9 @@ def render_html(out_dir: str | os.PathLike[str] | None = None, notebooks: Sequen
     from nbclient import NotebookClient
     from nbconvert import HTMLExporter
 
-    from esglib.inputs import REPORTS_DIR
     from esglib.atomicio import atomic_write_text
     from esglib.errors import ConfigError
+    from esglib.inputs import REPORTS_DIR
 
     out = Path(out_dir) if out_dir else REPORTS_DIR
     out.mkdir(parents=True, exist_ok=True)

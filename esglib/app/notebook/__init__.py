@@ -2,8 +2,33 @@
 
 from __future__ import annotations
 
-from esglib.app.notebook._analysis import compare_variants, run_screen_backtests, backtest_returns, backtest_metrics, alpha_table, universe_prices, scorer, screen_view, screen_dashboard
-from esglib.app.notebook._data import fill_template, sheet_preview, NOTEBOOKS, PRICES_AS_OF, suite_overview, data_inventory, repo_path, disclosure_counts, figures_for, headline_figures, load_google_region_cfe, cfe_spread, scope2_methods, instrument_ladder
+from esglib.app.notebook._analysis import (
+    alpha_table,
+    backtest_metrics,
+    backtest_returns,
+    compare_variants,
+    run_screen_backtests,
+    scorer,
+    screen_dashboard,
+    screen_view,
+    universe_prices,
+)
+from esglib.app.notebook._data import (
+    NOTEBOOKS,
+    PRICES_AS_OF,
+    cfe_spread,
+    data_inventory,
+    disclosure_counts,
+    figures_for,
+    fill_template,
+    headline_figures,
+    instrument_ladder,
+    load_google_region_cfe,
+    repo_path,
+    scope2_methods,
+    sheet_preview,
+    suite_overview,
+)
 from esglib.app.notebook._notes import _in_ipython, as_sentence, restore_warnings, show_warnings_as_notes
 
 if _in_ipython():  # notebooks: warnings read as sentences, not as pink UserWarning boxes with source paths

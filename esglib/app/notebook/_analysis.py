@@ -5,20 +5,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
+
 import numpy as np
 import pandas as pd
-from esglib.app import bundled
-from esglib.errors import ConfigError
+
 from esglib.analysis import alpha_regression
+from esglib.app import bundled
 from esglib.backtest import esg_backtest
-from esglib.errors import EsglibError
-from esglib.inputs import load_companies
-from esglib.inputs import load_disclosures
+from esglib.errors import ConfigError, EsglibError
+from esglib.inputs import load_companies, load_disclosures
 from esglib.market import prices
 from esglib.outputs import plots
 from esglib.portfolio import apply_screens, holdings_weights, portfolio_summary
-from esglib.scoring import ScoreConfig
-from esglib.scoring import score
+from esglib.scoring import ScoreConfig, score
 
 __all__ = ['compare_variants', 'run_screen_backtests', 'backtest_returns', 'backtest_metrics', 'alpha_table', 'universe_prices', 'scorer', 'screen_view', 'screen_dashboard']
 

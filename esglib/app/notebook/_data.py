@@ -5,16 +5,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+
 import numpy as np
 import pandas as pd
-from esglib.inputs import DATA_DIR
+
+from esglib.analysis import company_baseline
 from esglib.app import bundled
 from esglib.errors import ConfigError
-from esglib.analysis import company_baseline
-from esglib.inputs import data_as_of, load_companies, load_disclosures, load_macro
+from esglib.inputs import DATA_DIR, data_as_of, load_companies, load_disclosures, load_macro
 from esglib.market import snapshot_as_of
-from esglib.scoring import ProcurementLadder
 from esglib.outputs.excel import fill_template, sheet_preview  # re-exported for the notebooks
+from esglib.scoring import ProcurementLadder
 
 __all__ = ['fill_template', 'sheet_preview', 'NOTEBOOKS', 'PRICES_AS_OF', 'suite_overview', 'data_inventory', 'repo_path', 'disclosure_counts', 'figures_for', 'headline_figures', 'load_google_region_cfe', 'cfe_spread', 'scope2_methods', 'instrument_ladder']
 
@@ -56,7 +57,6 @@ def repo_path(path: str | os.PathLike[str]) -> Path:
 
 def _prices_as_of() -> str:
     try:
-
         return snapshot_as_of()
     except Exception:  # noqa: BLE001 - the market module is optional here; fall back to the documented date
         return PRICES_AS_OF

@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Iterable
 from typing import Any
+
 import numpy as np
 import pandas as pd
 

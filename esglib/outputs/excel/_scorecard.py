@@ -8,19 +8,30 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
 import numpy as np
 import pandas as pd
+
 from esglib.atomicio import atomic_path
-from esglib.portfolio import holdings_weights
 from esglib.errors import ConfigError
+from esglib.inputs import DATA_DIR, data_as_of
 from esglib.outputs.excel._cells import _RESERVED_SHEETS, _is_missing, sheet_title
-from esglib.outputs.excel._sheets import _PILLARS, _fmt, _headline, _peer_medians, _sources_frame, _write_company, _write_methodology, _write_portfolio, _write_sources, _write_summary, _write_weights
+from esglib.outputs.excel._sheets import (
+    _PILLARS,
+    _fmt,
+    _headline,
+    _peer_medians,
+    _sources_frame,
+    _write_company,
+    _write_methodology,
+    _write_portfolio,
+    _write_sources,
+    _write_summary,
+    _write_weights,
+)
 from esglib.outputs.excel._styling import _check_xlsx, _new_book
-from esglib.inputs import DATA_DIR
-from esglib.inputs import data_as_of
-from esglib.portfolio import portfolio_summary
-from esglib.scoring import ScoreConfig
-from esglib.scoring import explain_many
+from esglib.portfolio import holdings_weights, portfolio_summary
+from esglib.scoring import ScoreConfig, explain_many
 
 __all__ = ['write_scorecard', 'PER_COMPANY_SHEETS_MAX']
 
@@ -54,7 +65,6 @@ def _resolve_inputs(scores, disclosures, companies, config, year) -> _Inputs:
         raise ConfigError(f"`scores` lacks column(s) {missing}; pass the output of esglib.score()")
     config = config or scores.attrs.get("config") or ScoreConfig()
     if disclosures is not None and "source_file" in disclosures.columns and len(disclosures):
-
         files = {str(f) for f in disclosures["source_file"].dropna().unique()}
         bundled = bundled or files == {str(DATA_DIR / "disclosures.csv")}
     return _Inputs(scores, disclosures, companies, config, year, bundled)

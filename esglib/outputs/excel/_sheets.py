@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
 import numpy as np
 import pandas as pd
+
+from esglib.inputs import QUALITY_LABELS, select_figures
 from esglib.outputs.excel._cells import _first_url, _is_missing, _letter, _quote_sheet
-from esglib.outputs.excel._styling import _Book, _F, _Link, _widths
+from esglib.outputs.excel._styling import _F, _Book, _Link, _widths
 from esglib.portfolio import explanation_questions
+from esglib.scoring import CORE_DISCLOSURES, KPI_INPUTS, KPI_SPECS
 from esglib.safety import xml_text
 from esglib.vocabulary import FOOTPRINT_PILLARS, PILLARS, RATINGS
-from esglib.inputs import QUALITY_LABELS
-from esglib.inputs import select_figures
-from esglib.scoring import CORE_DISCLOSURES
-from esglib.scoring import KPI_INPUTS
-from esglib.scoring import KPI_SPECS
 
 __all__ = []
 
@@ -307,7 +306,6 @@ def _write_company(book: _Book, ws, ticker: str, rec: pd.Series, lay: _Layout, s
     if ex is None:
         book.row(ws, [note or "metric table unavailable"], "muted")
     else:
-
         for e in ex.itertuples(index=False):
             url = _first_url(e.source_url)
             src = str(e.source)

@@ -11,8 +11,10 @@ from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
 import numpy as np
 import pandas as pd
+
 from esglib.errors import ConfigError
 from esglib.outputs.excel._cells import _FORMULA_TRIGGERS, _is_missing, _letter, safe_text
 from esglib.safety import xml_text

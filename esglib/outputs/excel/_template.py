@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
 import numpy as np
 import pandas as pd
+
 from esglib.atomicio import atomic_path
 from esglib.errors import ConfigError
+from esglib.inputs import CANONICAL_UNIT, METRICS, QUALITY_LABELS, UNIT_FAMILIES
 from esglib.outputs.excel._cells import _letter
 from esglib.outputs.excel._styling import _check_xlsx, _new_book, _widths
-from esglib.inputs import CANONICAL_UNIT
-from esglib.inputs import UNIT_FAMILIES
-from esglib.inputs import METRICS, QUALITY_LABELS
 
 __all__ = ['write_template', 'sheet_preview', 'fill_template', 'TEMPLATE_COLUMNS', 'TEMPLATE_ROWS']
 
