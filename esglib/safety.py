@@ -1,4 +1,4 @@
-"""Text that leaves esglib safely: into a spreadsheet cell (CSV, JSON, XLSX), into XML, onto a terminal.
+r"""Text that leaves esglib safely: into a spreadsheet cell (CSV, JSON, XLSX), into XML, onto a terminal.
 
 One place decides what is dangerous, so every writer applies the same rules:
 
@@ -18,9 +18,9 @@ import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from esglib.atomicio import atomic_write_text
-from typing import Any
 
 __all__ = ["FORMULA_TRIGGERS", "neutralise", "neutralise_frame", "neutralise_json", "xml_text", "terminal_text",
            "TerminalStream", "write_csv", "dump_json"]
@@ -54,7 +54,7 @@ def neutralise(value: Any) -> Any:
 
 
 def neutralise_frame(frame):
-    """A copy of a DataFrame whose text cells, index labels and column names are :func:`neutralise`-d.
+    """Return a copy of a DataFrame whose text cells, index labels and column names are :func:`neutralise`-d.
 
     Parameters
     ----------
@@ -68,7 +68,7 @@ def neutralise_frame(frame):
     import pandas as pd
 
     out = frame.copy()
-    for i, col in enumerate(out.columns):
+    for i in range(len(out.columns)):
         s = out.iloc[:, i]
         if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
             out.isetitem(i, s.map(neutralise))
@@ -88,7 +88,7 @@ def _neutral_index(index):
 
 
 def neutralise_json(obj: Any) -> Any:
-    """A copy of a JSON-able structure whose strings (keys too) are :func:`neutralise`-d; NaN/inf become None.
+    """Return a copy of a JSON-able structure with :func:`neutralise`-d strings (keys too); NaN/inf become None.
 
     Parameters
     ----------
@@ -149,7 +149,7 @@ def xml_text(value: Any) -> str:
 
 
 def terminal_text(value: Any, *, newlines: bool = True) -> str:
-    """``str(value)`` with control characters shown as escapes (``\\x1b``, ``\\r``, ``\\u202e``).
+    r"""``str(value)`` with control characters shown as escapes (``\\x1b``, ``\\r``, ``\\u202e``).
 
     Parameters
     ----------
@@ -178,18 +178,23 @@ class TerminalStream(io.TextIOBase):
         self._stream = stream
 
     def write(self, text: str) -> int:
+        """Write ``text`` with its control characters escaped; return its length."""
         self._stream.write(terminal_text(text))
         return len(text)
 
     def flush(self) -> None:
+        """Flush the wrapped stream."""
         self._stream.flush()
 
     def isatty(self) -> bool:
+        """Return whether the wrapped stream is a terminal."""
         return bool(getattr(self._stream, "isatty", lambda: False)())
 
     @property
     def encoding(self):  # type: ignore[override]
+        """Return the wrapped stream's encoding."""
         return getattr(self._stream, "encoding", "utf-8")
 
     def fileno(self) -> int:
+        """Return the wrapped stream's file descriptor."""
         return self._stream.fileno()

@@ -29,5 +29,6 @@ def check_frame(obj, name: str, columns: Iterable[str] = (), *, index_ok: bool =
     have = set(map(str, obj.columns)) | ({str(n) for n in obj.index.names if n is not None} if index_ok else set())
     missing = [c for c in columns if c not in have]
     if missing:
-        raise ConfigError(f"`{name}` is missing column(s) {', '.join(missing)} (has {', '.join(map(str, obj.columns))})")
+        raise ConfigError(f"`{name}` is missing column(s) {', '.join(missing)} "
+                          f"(has {', '.join(map(str, obj.columns))})")
     return obj

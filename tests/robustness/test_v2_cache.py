@@ -14,7 +14,6 @@ import warnings
 
 import pandas as pd
 import pytest
-
 from test_faults import END, START, _good, _no_sleep  # noqa: F401  (shared recorded-shape downloader)
 
 

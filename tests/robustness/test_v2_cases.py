@@ -19,9 +19,9 @@ import re
 import subprocess
 import sys
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -134,7 +134,8 @@ def _hidden_sheet(t):
 
 
 def _escape_in_header(t):
-    text = files.VALID_CSV.read_text(encoding="utf-8").replace("fiscal_year", f"fiscal{ESC}[2J{ESC}]0;pwned\x07_year", 1)
+    hostile = f"fiscal{ESC}[2J{ESC}]0;pwned\x07_year"
+    text = files.VALID_CSV.read_text(encoding="utf-8").replace("fiscal_year", hostile, 1)
     d = _disclosures(t, data=text.encode())
     return Setup(["validate", str(d)], [d])
 
@@ -172,7 +173,7 @@ def _out_dir_is_file(t):
     return Setup(["demo", "--quick", "--out-dir", str(f)], [f], f)
 
 
-# ------------------------------------------------------------------------------------------------ 4 silent wrong answers
+# ---------------------------------------------------------------------------------------------- 4 silent wrong answers
 def _misspelt_flag(t):
     h = _holdings(t)
     return Setup(["screen", "--holdings", str(h), "--exclude-flags", "certifcate_reliance", "--out",
@@ -331,7 +332,8 @@ CASES = [
     Case("v2_05_fifo", "5", "a FIFO as input (would hang)", _fifo, r"`input file` .*pipe\.csv: is a named pipe"),
     Case("v2_05_dev_zero", "5", "/dev/zero as input (would fill memory)", _dev_zero,
          r"`--disclosures` /dev/zero: is a device; esglib reads regular files only"),
-    Case("v2_05_fifo_holdings", "5", "a FIFO as holdings", _fifo_holdings, r"`--holdings` .*pipe\.csv: is a named pipe"),
+    Case("v2_05_fifo_holdings", "5", "a FIFO as holdings", _fifo_holdings,
+         r"`--holdings` .*pipe\.csv: is a named pipe"),
     Case("v2_05_many_value_rows", "5", "a sheet with 500,005 rows of data", _many_value_rows,
          r"sheet 'Disclosures' has more than 500,000 rows of data"),
     Case("v2_06_div0", "6", "#DIV/0! in a value cell is named", _div0, r"Disclosures!D2 \(value\): .*'#DIV/0!'"),

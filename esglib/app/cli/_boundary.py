@@ -26,7 +26,8 @@ from esglib.errors import ConfigError
 __all__ = ["INPUT_ARGS", "check_paths", "os_error_message", "note_warnings", "format_note", "brief"]
 
 #: argparse destinations that name an input file, with the flag a user typed.
-INPUT_ARGS = {"path": "input file", "disclosures": "--disclosures", "companies": "--companies", "holdings": "--holdings"}
+INPUT_ARGS = {"path": "input file", "disclosures": "--disclosures", "companies": "--companies",
+              "holdings": "--holdings"}
 #: Bundled inputs used when an option is not given (an output must not replace them either).
 _BUNDLED = {"disclosures": "disclosures.csv", "companies": "companies.csv"}
 
@@ -118,7 +119,7 @@ def brief(text: str, limit: int = 400) -> str:
 
 
 def format_note(message: Warning | str) -> str:
-    """A warning as one line: ``esglib: note: ...`` (newlines folded into spaces, long lists cut)."""
+    """Format a warning as one line: ``esglib: note: ...`` (newlines folded into spaces, long lists cut)."""
     return "esglib: note: " + brief(str(message))
 
 

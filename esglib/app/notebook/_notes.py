@@ -15,7 +15,7 @@ _PREVIOUS: list = []
 
 
 def as_sentence(message: Warning | str) -> str:
-    """A warning as one sentence: ``Note: ...`` on one line, ending with a full stop.
+    """Word a warning as one sentence: ``Note: ...`` on one line, ending with a full stop.
 
     Parameters
     ----------
