@@ -359,7 +359,8 @@ class _FrozenDict(dict):
     __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
 
 
-def holdings_weights(holdings: pd.DataFrame | pd.Series | Mapping[str, float]) -> pd.Series:
+def holdings_weights(holdings: pd.DataFrame | pd.Series | Mapping[str, float], *, long_only: bool = False
+                     ) -> pd.Series:
     """Weights by ticker from a holdings frame, a Series or a mapping: esglib's one weights normaliser.
 
     Parameters
@@ -367,6 +368,10 @@ def holdings_weights(holdings: pd.DataFrame | pd.Series | Mapping[str, float]) -
     holdings : DataFrame, Series or mapping
         A frame with a ``weight`` column (else a ``market_value`` column, then weights are market value over
         the total), indexed by ticker or with a ``ticker`` column; or weights by ticker.
+
+    long_only : bool
+        Refuse a negative weight on anything but ``CASH``, as :func:`load_holdings` does (a holdings file, a
+        scorecard); callers with their own rule (scenario weights) leave it off.
 
     Returns
     -------
@@ -402,7 +407,7 @@ def holdings_weights(holdings: pd.DataFrame | pd.Series | Mapping[str, float]) -
         bad = w[~np.isfinite(w.to_numpy())]
         raise ConfigError(f"`holdings` weights must be finite numbers, got {dict(bad.head(5))}")
     w.index = pd.Index(w.index.astype(str).str.upper(), name="ticker")
-    negative = w[(w < 0) & (w.index != CASH)]
+    negative = w[(w < 0) & (w.index != CASH)] if long_only else w.iloc[:0]
     if len(negative):  # as load_holdings: short positions are not supported (a cash line may be negative)
         raise ConfigError(f"`holdings` has negative weights {({t: float(v) for t, v in negative.head(5).items()})}: short positions are not "
                           "supported (only a CASH line may be negative, e.g. a margin balance)")

@@ -281,7 +281,7 @@ def portfolio_summary(holdings: pd.DataFrame | pd.Series | Mapping[str, float], 
     if companies is None:
         raise ConfigError("`companies` is required: the universe names the holdings and dates their figures "
                           "(esglib.bundled.companies() gives the bundled one)")
-    w_raw = holdings_weights(holdings)
+    w_raw = holdings_weights(holdings, long_only=True)
     tot = float(w_raw.sum())
     if not tot > 0:
         raise ConfigError(f"`holdings` weights must sum to a positive number, got {tot!r}")

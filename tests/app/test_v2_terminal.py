@@ -98,7 +98,7 @@ def test_api_entry_points_raise_esglib_errors():
     calls = [lambda: score("x", companies=c), lambda: score(d, companies="x"), lambda: score(d, "x", companies=c),
              lambda: score(pd.DataFrame({"a": [1]}), companies=c), lambda: pf.apply_screens("x", s),
              lambda: pf.apply_screens({"MSFT": 1.0}, "x"), lambda: pf.load_holdings(5, c),
-             lambda: load_disclosures(5, c), lambda: pf.holdings_weights({"MSFT": -0.5, "GOOGL": 1.5}),
+             lambda: load_disclosures(5, c), lambda: pf.holdings_weights({"MSFT": -0.5, "GOOGL": 1.5}, long_only=True),
              lambda: pf.exclusion_screen({"MSFT": 1.0}, s, exclude_flags=["certifcate_reliance"])]
     for call in calls:
         with pytest.raises(ConfigError):

@@ -86,7 +86,7 @@ def _holding_rows(holdings: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
         else:
             raise ConfigError(f"`holdings` needs a `ticker` column, got {list(holdings.columns)}")
     h["ticker"] = h["ticker"].astype(str).str.upper()
-    agg = holdings_weights(h.set_index("ticker"))  # the one normaliser: a missing weight raises
+    agg = holdings_weights(h.set_index("ticker"), long_only=True)  # the one normaliser: a missing weight raises
     rows = scores.reindex(agg.index)
     rows.insert(0, "weight", agg)
     missing = ~agg.index.isin(scores.index)
