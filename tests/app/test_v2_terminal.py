@@ -119,22 +119,6 @@ def test_write_scorecard_refuses_a_negative_holding_like_load_holdings(tmp_path)
     assert not (tmp_path / "s.xlsx").exists()
 
 
-def test_notebook_warnings_read_as_sentences():
-    from esglib.app.notebook import as_sentence, restore_warnings, show_warnings_as_notes
-
-    assert as_sentence("h.csv: 2 holdings\n not covered") == "Note: h.csv: 2 holdings not covered."
-    buf = io.StringIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("always")
-        show_warnings_as_notes(buf)
-        try:
-            warnings.warn("the snapshot is as of 2025-12-31", UserWarning, stacklevel=1)
-            warnings.warn("the snapshot is as of 2025-12-31", UserWarning, stacklevel=1)
-        finally:
-            restore_warnings()
-    assert buf.getvalue() == "Note: the snapshot is as of 2025-12-31.\n"
-
-
 def test_internal_errors_are_one_line_not_a_traceback(monkeypatch):
     import esglib.app.cli.core as core
 

@@ -13,6 +13,7 @@ from esglib.app.notebook._analysis import (
     screen_view,
     universe_prices,
 )
+from esglib.app.notebook._tables import notes, number_format, style_table, workbook_preview
 from esglib.app.notebook._data import (
     NOTEBOOKS,
     PRICES_AS_OF,
@@ -29,15 +30,12 @@ from esglib.app.notebook._data import (
     sheet_preview,
     suite_overview,
 )
-from esglib.app.notebook._notes import _in_ipython, as_sentence, restore_warnings, show_warnings_as_notes
-
-if _in_ipython():  # notebooks: warnings read as sentences, not as pink UserWarning boxes with source paths
-    show_warnings_as_notes()
 
 __all__ = [
-    "as_sentence",
-    "show_warnings_as_notes",
-    "restore_warnings",
+    "style_table",
+    "number_format",
+    "notes",
+    "workbook_preview",
     "compare_variants",
     "run_screen_backtests",
     "backtest_returns",
