@@ -219,6 +219,8 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
         percent and fraction notation (located at the first odd line), weights summing above 100%.
     """
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise ConfigError(f"`path` must be a file path (str or Path), got {type(path).__name__}")
     export = _broker_export(path)  # None for workbooks and for plain tables the loader reports itself
     use_export = export is not None and (export.broker != "generic" or bool(export.skipped))
     table = _export_table(export, str(path)) if use_export else read_table(path, sheet=sheet)

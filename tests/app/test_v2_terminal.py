@@ -48,8 +48,8 @@ def test_explain_lists_every_source_as_a_numbered_footnote_with_its_full_url():
 
 
 def test_screen_prints_a_summary_and_keeps_everything_for_out_and_json(tmp_path):
-    lines = ["Symbol,Description,Weight"] + [f"ZZ{i},Holding {i},{1 + i % 7}" for i in range(300)]
-    lines.append("MSFT,Microsoft,50")
+    lines = ["Symbol,Description,Market Value"] + [f"ZZ{i},Holding {i},{1 + i % 7}" for i in range(300)]
+    lines.append("MSFT,Microsoft,5000")
     h = tmp_path / "h.csv"
     h.write_text("\n".join(lines) + "\n", encoding="utf-8")
     rc, out, err = run_cli(["screen", "--holdings", str(h), "--out", str(tmp_path / "all.csv")])
