@@ -14,8 +14,15 @@ from esglib.inputs._disclosures import (
     select_figures,
     validate_disclosures,
 )
-from esglib.inputs._paths import DATA_DIR, PACKAGE_DIR, REPORTS_DIR
-from esglib.inputs._readers import Table, column_letter, read_table, require_columns
+from esglib.inputs._paths import (
+    DATA_DIR,
+    PACKAGE_DIR,
+    REPORTS_DIR,
+    bundled_data_dir,
+    bundled_notebooks_dir,
+    source_checkout,
+)
+from esglib.inputs._readers import MAX_FILE_BYTES, Table, column_letter, read_table, require_columns
 from esglib.inputs._schema import (
     DISCLOSURE_COLUMNS,
     METRICS,
@@ -50,8 +57,12 @@ __all__ = [
     "PACKAGE_DIR",
     "DATA_DIR",
     "REPORTS_DIR",
+    "bundled_data_dir",
+    "bundled_notebooks_dir",
+    "source_checkout",
     "Table",
     "read_table",
+    "MAX_FILE_BYTES",
     "column_letter",
     "require_columns",
     "MetricSpec",

@@ -20,7 +20,7 @@ import pandas as pd
 from esglib.errors import ConfigError, DataValidationError, Problem
 from esglib.inputs._xlsx_scan import WorkbookScan, scan_workbook
 
-__all__ = ['Table', 'read_table', 'column_letter', 'require_columns']
+__all__ = ['Table', 'read_table', 'column_letter', 'require_columns', 'MAX_FILE_BYTES']
 
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
@@ -312,11 +312,11 @@ def _finish(df: pd.DataFrame, file: str, sheet: str | None, header_row: int) -> 
     df = df.loc[~blank]
     if df.empty:
         raise DataValidationError([Problem(file, None, None, "file has a header but no data rows")])
-    kept = [o for o, c in zip(original, cols) if c in df.columns]
+    kept = [o for o, c in zip(original, cols, strict=False) if c in df.columns]
     return Table(df, file, sheet, header_row, tuple(kept))
 
 
-def read_table(path: str | Path, sheet: str | None = None) -> Table:
+def read_table(path: str | Path, sheet: str | None = None, *, max_bytes: int | None = None) -> Table:
     """Read a CSV or XLSX file as text cells.
 
     Parameters
@@ -325,6 +325,8 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
         ``.csv`` (UTF-8, comma-separated; a BOM is accepted) or ``.xlsx``.
     sheet : str, optional
         Worksheet to read (default: ``Disclosures``/``Holdings`` if present, else the first sheet).
+    max_bytes : int, optional
+        Refuse a file larger than this many bytes before parsing it (default :data:`MAX_FILE_BYTES`, 512 MiB).
 
     Returns
     -------
@@ -344,9 +346,10 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
     if p.is_dir():
         raise _fail(path, "is a folder, not a file")
     size = p.stat().st_size
-    if size > MAX_FILE_BYTES:
+    limit = MAX_FILE_BYTES if max_bytes is None else max_bytes
+    if size > limit:
         raise _fail(path, f"file is too large to read safely ({size / 2**20:.0f} MiB > "
-                          f"{MAX_FILE_BYTES / 2**20:.0f} MiB limit); split it")
+                          f"{limit / 2**20:.0f} MiB limit); split it")
     raw = p.read_bytes()
     if not raw.strip():
         raise _fail(path, "file is empty (expected a header row and at least one data row)")

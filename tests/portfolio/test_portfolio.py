@@ -15,7 +15,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from esglib.errors import ConfigError, DataValidationError
-from esglib.portfolio import CASH, apply_screens, best_in_class, company_footprint, engagement_questions, exclusion_screen, holdings_weights, load_holdings, portfolio_summary, score_tilt
+from esglib.portfolio import (
+    CASH,
+    apply_screens,
+    best_in_class,
+    company_footprint,
+    engagement_questions,
+    exclusion_screen,
+    holdings_weights,
+    load_holdings,
+    portfolio_summary,
+    score_tilt,
+)
 
 PF = Path(__file__).resolve().parents[1] / "fixtures" / "portfolio"
 
@@ -104,11 +115,14 @@ class TestLoadHoldings:
         assert h["weight"].to_dict() == pytest.approx({"AAA": 4 / 9, "BBB": 3 / 9, "CCC": 2 / 9})
 
     def test_shares_priced_from_the_snapshot(self, tmp_path, companies):
-        from esglib import market
+        from esglib import bundled, market
 
         f = tmp_path / "h.csv"
         f.write_text("Ticker,Shares\nNVDA,10\nMSFT,2\n", encoding="utf-8")
-        h = load_holdings(f, companies)
+        with pytest.raises(ConfigError, match="shares column needs `prices`"):
+            load_holdings(f, companies)  # the library never fetches prices by itself
+        with pytest.warns(UserWarning, match=r"shares valued at the latest close as of \d{4}-\d\d-\d\d"):
+            h = load_holdings(f, companies, prices=bundled.latest_prices)
         px = market.prices(["NVDA", "MSFT"], source="snapshot", adjust="split").iloc[-1]
         assert h.at["NVDA", "market_value"] == pytest.approx(10 * px["NVDA"])
         assert h.at["MSFT", "price"] == pytest.approx(px["MSFT"])

@@ -14,7 +14,8 @@ __all__ = ["register", "format_scores", "add_data_args", "config_from_args", "ch
 def add_data_args(p: argparse.ArgumentParser) -> None:
     """Add the shared data and scoring options (--disclosures, --companies, --year, --weights, ...)."""
     p.add_argument("--disclosures", metavar="PATH", help="disclosures CSV/XLSX (default: bundled data/disclosures.csv)")
-    p.add_argument("--companies", metavar="PATH", help="company universe CSV/XLSX (default: bundled data/companies.csv)")
+    p.add_argument("--companies", metavar="PATH",
+                   help="company universe CSV/XLSX (default: bundled data/companies.csv)")
     p.add_argument("--year", type=int, metavar="Y", help="reference fiscal year (default: each company's latest)")
     p.add_argument("--weights", metavar="P=W,...",
                    help="pillar weights, e.g. energy=0.3,water=0.2,procurement=0.3,circularity=0.1,disclosure=0.1 "
@@ -73,10 +74,11 @@ def config_from_args(args: argparse.Namespace):
 
 
 def _inputs(args: argparse.Namespace):
-    from esglib.inputs import load_companies, load_disclosures
+    from esglib.app import bundled
+    from esglib.inputs import DATA_DIR, load_companies, load_disclosures
 
-    companies = load_companies(args.companies) if getattr(args, "companies", None) else load_companies()
-    disclosures = load_disclosures(getattr(args, "disclosures", None), companies)
+    companies = load_companies(args.companies) if getattr(args, "companies", None) else bundled.companies()
+    disclosures = load_disclosures(getattr(args, "disclosures", None) or DATA_DIR / "disclosures.csv", companies)
     check_year(getattr(args, "year", None), disclosures)
     return companies, disclosures
 
@@ -116,9 +118,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from esglib.app import bundled
     from esglib.inputs import load_companies, load_disclosures
 
-    companies = load_companies(args.companies) if args.companies else load_companies()
+    companies = load_companies(args.companies) if args.companies else bundled.companies()
     d = load_disclosures(args.path, companies)
     canon = d[~d["metric"].str.startswith("other:")]
     print(f"{args.path}: valid: {len(d)} figures ({len(canon)} canonical) for {d['ticker'].nunique()} companies, "

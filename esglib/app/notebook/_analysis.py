@@ -13,13 +13,15 @@ from esglib.analysis import alpha_regression
 from esglib.app import bundled
 from esglib.backtest import esg_backtest
 from esglib.errors import ConfigError, EsglibError
-from esglib.inputs import load_companies, load_disclosures
 from esglib.market import prices
 from esglib.outputs import plots
 from esglib.portfolio import apply_screens, holdings_weights, portfolio_summary
 from esglib.scoring import ScoreConfig, score
 
-__all__ = ['compare_variants', 'run_screen_backtests', 'backtest_returns', 'backtest_metrics', 'alpha_table', 'universe_prices', 'scorer', 'screen_view', 'screen_dashboard']
+__all__ = [
+    "compare_variants", "run_screen_backtests", "backtest_returns", "backtest_metrics", "alpha_table",
+    "universe_prices", "scorer", "screen_view", "screen_dashboard",
+]
 
 
 # ------------------------------------------------------------------------------------------------ scoring
@@ -41,11 +43,10 @@ def compare_variants(variants: Mapping[str, Any], disclosures: pd.DataFrame | No
         ``company``, then ``<label>`` (composite 0-100) and ``rank <label>`` for each variant, and
         ``rank_spread`` (largest minus smallest rank across variants).
     """
-
     if not variants:
         raise ConfigError("`variants` must hold at least one configuration, got none")
-    companies = load_companies() if companies is None else companies
-    disclosures = load_disclosures(companies=companies) if disclosures is None else disclosures
+    companies = bundled.companies() if companies is None else companies
+    disclosures = bundled.disclosures() if disclosures is None else disclosures
     cols: dict[str, pd.Series] = {}
     names = None
     for label, cfg in variants.items():
@@ -69,9 +70,8 @@ def scorer(disclosures: pd.DataFrame | None = None, companies: pd.DataFrame | No
 
     Moving a slider back to an earlier position then costs nothing (scoring takes about a second).
     """
-
-    companies = load_companies() if companies is None else companies
-    disclosures = load_disclosures(companies=companies) if disclosures is None else disclosures
+    companies = bundled.companies() if companies is None else companies
+    disclosures = bundled.disclosures() if disclosures is None else disclosures
     cache: dict[tuple, pd.DataFrame] = {}
 
     def scores_for(config: Any) -> pd.DataFrame:
@@ -117,7 +117,6 @@ def screen_view(holdings: pd.DataFrame, scores_for: Callable[[Any], pd.DataFrame
     ConfigError
         Invalid weights, or a screen that excludes every holding.
     """
-
     cfg = ScoreConfig(pillar_weights={"energy": energy, "water": water, "procurement": procurement,
                                       "circularity": circularity, "disclosure": disclosure})
     scores = scores_for(cfg)
@@ -197,16 +196,21 @@ def run_screen_backtests(strategies: tuple[str, ...] = ("tilt", "best-in-class",
     disclosures, companies : DataFrame, optional
         Loaded once and shared (default: bundled).
     **kwargs
-        Passed to every :func:`~esglib.backtest.esg_backtest` call (``start``, ``rebalance``, ``benchmark``...).
+        Passed to every :func:`~esglib.backtest.esg_backtest` call (``start``, ``rebalance``, ``benchmark``...);
+        ``prices`` default to :func:`esglib.bundled.prices` (``source=`` picks the market-data source).
 
     Returns
     -------
     dict
         Strategy name -> :class:`esglib.backtest.BacktestResult`.
     """
-
-    companies = load_companies() if companies is None else companies
-    disclosures = load_disclosures(companies=companies) if disclosures is None else disclosures
+    companies = bundled.companies() if companies is None else companies
+    disclosures = bundled.disclosures() if disclosures is None else disclosures
+    source = kwargs.pop("source", "snapshot")
+    if kwargs.get("prices") is None:  # fetched once (default: the bundled snapshot) and shared
+        kwargs["prices"] = bundled.prices(companies, holdings=kwargs.get("holdings"),
+                                          benchmark=kwargs.get("benchmark", "SPY"), end=kwargs.get("end"),
+                                          source=source)
     return {s: esg_backtest(s, disclosures=disclosures, companies=companies, **kwargs) for s in strategies}
 
 
@@ -262,7 +266,6 @@ def alpha_table(results: Mapping[str, Any], against: str = "benchmark") -> pd.Da
         One row per strategy: ``alpha_annual, alpha_t, alpha_p, beta, beta_t, r_squared, n_obs, lags,
         conclusion``; ``attrs["caveat"]`` holds the caveat of the regressions.
     """
-
     if against not in ("benchmark", "base"):
         raise ConfigError(f"`against` must be 'benchmark' or 'base', got {against!r}")
     rows = {}
@@ -289,7 +292,7 @@ def universe_prices(companies: pd.DataFrame | None = None, source: str = "snapsh
     import warnings
 
 
-    companies = load_companies() if companies is None else companies
+    companies = bundled.companies() if companies is None else companies
     to_universe = dict(zip(companies["yahoo_ticker"], companies["ticker"], strict=True))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # missing tickers are reported in attrs
