@@ -89,11 +89,12 @@ def test_scoreconfig_raises_esglib_errors_for_bad_arguments():
 def test_api_entry_points_raise_esglib_errors():
     import esglib.portfolio as pf
     from esglib.errors import ConfigError
-    from esglib.inputs import load_companies, load_disclosures
+    from esglib.app import bundled
+    from esglib.inputs import load_disclosures
     from esglib.scoring import score
 
-    c = load_companies()
-    d = load_disclosures(companies=c)
+    c = bundled.companies()
+    d = bundled.disclosures()
     s = score(d, companies=c)
     calls = [lambda: score("x", companies=c), lambda: score(d, companies="x"), lambda: score(d, "x", companies=c),
              lambda: score(pd.DataFrame({"a": [1]}), companies=c), lambda: pf.apply_screens("x", s),
@@ -107,12 +108,13 @@ def test_api_entry_points_raise_esglib_errors():
 
 def test_write_scorecard_refuses_a_negative_holding_like_load_holdings(tmp_path):
     from esglib.errors import ConfigError
-    from esglib.inputs import load_companies, load_disclosures
+    from esglib.app import bundled
+    from esglib.inputs import load_disclosures
     from esglib.outputs.excel import write_scorecard
     from esglib.scoring import score
 
-    c = load_companies()
-    d = load_disclosures(companies=c)
+    c = bundled.companies()
+    d = bundled.disclosures()
     with pytest.raises(ConfigError, match="negative weights"):
         write_scorecard(tmp_path / "s.xlsx", scores=score(d, companies=c), disclosures=d, companies=c,
                         holdings={"MSFT": -0.5, "GOOGL": 1.5})

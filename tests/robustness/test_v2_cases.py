@@ -411,10 +411,11 @@ def test_million_styled_rows_is_fast(tmp_path):
 
 
 def test_percent_cell_is_read_as_percent(tmp_path):
-    from esglib.inputs import load_companies, load_disclosures
+    from esglib.app import bundled
+    from esglib.inputs import load_disclosures
 
     f = _template(tmp_path, data=files.percent_cell())
-    d = load_disclosures(f, load_companies())
+    d = load_disclosures(f, bundled.companies())
     assert d.loc[d["metric"] == "renewable_share_pct", "value"].tolist() == [64.0]
 
 
