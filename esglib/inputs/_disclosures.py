@@ -253,6 +253,17 @@ def validate_disclosures(table: Table, companies: pd.DataFrame | None = None, ma
     for i in df.index[ed.isna() & (df["report_edition"] != "")]:
         problems.append(table.problem(i, "report_edition", "report_edition must be a year or blank",
                                       df.at[i, "report_edition"]))
+    given = ed.notna()
+    not_whole = given & (ed != np.floor(ed))
+    for i in df.index[not_whole]:
+        problems.append(table.problem(i, "report_edition", "report_edition must be a whole year such as 2024",
+                                      df.at[i, "report_edition"]))
+    ed_max = max_year or _dt.date.today().year + 1
+    out_of_range = given & ~not_whole & ~ed.between(MIN_YEAR, ed_max)
+    for i in df.index[out_of_range]:
+        problems.append(table.problem(i, "report_edition", f"report_edition outside {MIN_YEAR}..{ed_max}",
+                                      df.at[i, "report_edition"]))
+    ed = ed.where(~(not_whole | out_of_range))
     df["fiscal_year"] = fy.where(~bad_fy)
     df["data_quality"] = dq
     df["report_edition"] = ed
@@ -260,7 +271,14 @@ def validate_disclosures(table: Table, companies: pd.DataFrame | None = None, ma
     factors = pd.Series(
         [factor_to_canonical(u, METRICS[m].family) if m in METRICS else 1.0
          for m, u in zip(df["metric"], df["unit"], strict=True)], index=df.index, dtype="float64")
-    df["value_canonical"] = value * factors
+    with np.errstate(over="ignore"):
+        df["value_canonical"] = value * factors
+    overflow = value.notna() & np.isfinite(value) & factors.notna() & ~np.isfinite(df["value_canonical"])
+    for i in df.index[overflow]:  # e.g. 1e306 TWh: finite as typed, infinite in MWh
+        problems.append(table.problem(i, "value", "value is not a finite number after conversion to "
+                                      f"{CANONICAL_UNIT[METRICS[df.at[i, 'metric']].family]} (check the unit)",
+                                      df.at[i, "value"]))
+    df["value_canonical"] = df["value_canonical"].where(~overflow)
     problems += _validate_with_pandera(df, table, set(companies["ticker"]) if companies is not None else None,
                                        max_year)
     # conflicting duplicates: same figure identity, different values
@@ -285,8 +303,10 @@ def validate_disclosures(table: Table, companies: pd.DataFrame | None = None, ma
     out = df.copy()
     converted = out["metric"].isin(list(METRICS)) & (out["unit"].map(str) != out["metric"].map(
         lambda m: CANONICAL_UNIT[METRICS[m].family] if m in METRICS else ""))
-    out.loc[converted & (out["reported_value"] == ""), "reported_value"] = out.loc[converted, "value_raw"]
-    out.loc[converted & (out["reported_unit"] == ""), "reported_unit"] = out.loc[converted, "unit"]
+    fill_value = converted & (out["reported_value"] == "")  # aligned masks: an empty selection is fine too
+    out.loc[fill_value, "reported_value"] = out.loc[fill_value, "value_raw"]
+    fill_unit = converted & (out["reported_unit"] == "")
+    out.loc[fill_unit, "reported_unit"] = out.loc[fill_unit, "unit"]
     out["value"] = out["value_canonical"]
     canon_unit = out["metric"].map(lambda m: CANONICAL_UNIT[METRICS[m].family] if m in METRICS else None)
     out["unit"] = canon_unit.fillna(out["unit"])

@@ -205,6 +205,21 @@ def _year_out_of_range_explain(t):
     return Setup(["explain", "MSFT", "--year", "1999"], [], None)
 
 
+def _edition_not_whole(t):
+    d = _disclosures(t, data=files.csv_with("report_edition", 2, "2024.5"))
+    return Setup(["score", "--disclosures", str(d), "--out", str(t / "o.csv")], [d], t / "o.csv")
+
+
+def _edition_out_of_range(t):
+    d = _disclosures(t, data=files.csv_with("report_edition", 2, "99999"))
+    return Setup(["validate", str(d)], [d])
+
+
+def _infinite_after_conversion(t):
+    d = _disclosures(t, data=files.csv_with("value", 3, "1e306"))  # 1e306 million MWh
+    return Setup(["score", "--disclosures", str(d), "--out", str(t / "o.csv")], [d], t / "o.csv")
+
+
 # ------------------------------------------------------------------------------------------------ 5 limits
 def _fifo(t):
     f = t / "pipe.csv"
@@ -329,6 +344,12 @@ CASES = [
          _year_out_of_range, r"`--year` 2030 is outside the fiscal years the disclosures cover \(\d{4}-\d{4}\)"),
     Case("v2_04_year_out_of_range_explain", "4", "explain --year 1999", _year_out_of_range_explain,
          r"`--year` 1999 is outside the fiscal years"),
+    Case("v2_03_edition_not_whole", "3", "report_edition 2024.5 (crashed the loader)", _edition_not_whole,
+         r"row 2, column report_edition: report_edition must be a whole year"),
+    Case("v2_04_edition_out_of_range", "4", "report_edition 99999 (won the figure choice)", _edition_out_of_range,
+         r"row 2, column report_edition: report_edition outside 1990\.\.\d{4}"),
+    Case("v2_04_infinite_after_conversion", "4", "a value that becomes infinite after unit conversion",
+         _infinite_after_conversion, r"row 3, column value: value is not a finite number after conversion to MWh"),
     Case("v2_05_fifo", "5", "a FIFO as input (would hang)", _fifo, r"`input file` .*pipe\.csv: is a named pipe"),
     Case("v2_05_dev_zero", "5", "/dev/zero as input (would fill memory)", _dev_zero,
          r"`--disclosures` /dev/zero: is a device; esglib reads regular files only"),
