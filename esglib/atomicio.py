@@ -154,8 +154,11 @@ def atomic_write_with(target: str | os.PathLike[str], writer: Callable[[Path], N
 
 
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
-    """True when ``a`` and ``b`` name the same file: same resolved path (symlinks followed) or same inode
-    (hard links). A path that does not exist is compared by its resolved name only."""
+    """Tell whether ``a`` and ``b`` name the same file.
+
+    Same resolved path (symlinks followed) or same inode (hard links). A path that does not exist is compared
+    by its resolved name only.
+    """
     pa, pb = Path(a), Path(b)
     try:
         if pa.exists() and pb.exists():

@@ -16,9 +16,9 @@ from esglib.app import _demo_portfolio as demo_portfolio
 from esglib.app import bundled
 from esglib.app._format import format_scores
 from esglib.inputs import REPORTS_DIR, data_as_of, select_figures
-from esglib.safety import write_csv
 from esglib.outputs import plots
 from esglib.outputs.excel import write_scorecard
+from esglib.safety import write_csv
 from esglib.scoring import ScoreConfig, score, sensitivity
 
 __all__ = ['run_demo']

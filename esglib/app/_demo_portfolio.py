@@ -13,11 +13,11 @@ from typing import Any, TextIO
 from esglib.analysis import alpha_regression
 from esglib.app import bundled
 from esglib.atomicio import atomic_write_text
-from esglib.safety import neutralise_json, write_csv
 from esglib.backtest import esg_backtest
 from esglib.inputs import DATA_DIR
 from esglib.outputs import plots
 from esglib.portfolio import apply_screens, holdings_weights, load_holdings, portfolio_summary
+from esglib.safety import neutralise_json, write_csv
 
 __all__ = ['run']
 

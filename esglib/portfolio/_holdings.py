@@ -198,7 +198,6 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
     ConfigError
         ``companies`` is not given, or the file has a shares column and ``prices`` is not given.
     """
-
     if not isinstance(path, (str, os.PathLike)):
         raise ConfigError(f"`path` must be a file path (str or Path), got {type(path).__name__}")
     export = _broker_export(path)  # None for workbooks and for plain tables the loader reports itself
@@ -459,8 +458,9 @@ def holdings_weights(holdings: pd.DataFrame | pd.Series | Mapping[str, float], *
     w.index = pd.Index(w.index.astype(str).str.upper(), name="ticker")
     negative = w[(w < 0) & (w.index != CASH)] if long_only else w.iloc[:0]
     if len(negative):  # as load_holdings: short positions are not supported (a cash line may be negative)
-        raise ConfigError(f"`holdings` has negative weights {({t: float(v) for t, v in negative.head(5).items()})}: short positions are not "
-                          "supported (only a CASH line may be negative, e.g. a margin balance)")
+        shown = {t: float(v) for t, v in negative.head(5).items()}
+        raise ConfigError(f"`holdings` has negative weights {shown}: short positions are not supported (only a "
+                          "CASH line may be negative, e.g. a margin balance)")
     if w.index.duplicated().any():
         w = w.groupby(level=0, sort=False).sum()
     return w

@@ -169,8 +169,11 @@ def _is_number(v) -> bool:
 
 
 def _check_pillar_weights(weights, arg: str) -> dict[str, float]:
-    """Every pillar's weight (missing ones 0), checked: known pillars, finite numbers >= 0, a finite positive
-    total. Messages name the pillar and value, never the whole mapping."""
+    """Return every pillar's weight (missing ones 0), checked.
+
+    Known pillars, finite numbers >= 0, a finite positive total. Messages name the pillar and value, never the
+    whole mapping.
+    """
     import difflib
 
     if not isinstance(weights, Mapping):

@@ -9,8 +9,8 @@ import pandas as pd
 
 from esglib.errors import ConfigError
 from esglib.inputs import available_as_of, select_figures
-from esglib.scoring._config import CORE_DISCLOSURES, FOOTPRINT_PILLARS, PILLARS, ScoreConfig, score_to_band
 from esglib.scoring._args import check_frame
+from esglib.scoring._config import CORE_DISCLOSURES, FOOTPRINT_PILLARS, PILLARS, ScoreConfig, score_to_band
 from esglib.scoring._metrics import KPI_SPECS, compute_metrics
 
 __all__ = ['score', 'aggregate']

@@ -88,8 +88,8 @@ def test_scoreconfig_raises_esglib_errors_for_bad_arguments():
 
 def test_api_entry_points_raise_esglib_errors():
     import esglib.portfolio as pf
-    from esglib.errors import ConfigError
     from esglib.app import bundled
+    from esglib.errors import ConfigError
     from esglib.inputs import load_disclosures
     from esglib.scoring import score
 
@@ -107,9 +107,8 @@ def test_api_entry_points_raise_esglib_errors():
 
 
 def test_write_scorecard_refuses_a_negative_holding_like_load_holdings(tmp_path):
-    from esglib.errors import ConfigError
     from esglib.app import bundled
-    from esglib.inputs import load_disclosures
+    from esglib.errors import ConfigError
     from esglib.outputs.excel import write_scorecard
     from esglib.scoring import score
 

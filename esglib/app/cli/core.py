@@ -92,8 +92,8 @@ def check_year(year: int | None, disclosures) -> None:
     years = disclosures["fiscal_year"].dropna()
     lo, hi = int(years.min()), int(years.max())
     if not lo <= int(year) <= hi:
-        raise ConfigError(f"`--year` {year} is outside the fiscal years the disclosures cover ({lo}-{hi}): choose a year "
-                          f"in {lo}..{hi}, or leave --year out to use each company's latest")
+        raise ConfigError(f"`--year` {year} is outside the fiscal years the disclosures cover ({lo}-{hi}): "
+                          f"choose a year in {lo}..{hi}, or leave --year out to use each company's latest")
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
@@ -189,7 +189,7 @@ def _footnotes(ex) -> tuple[list[tuple[str, str]], list[str]]:
             continue
         titles = [t.strip() for t in title.split(" | ") if t.strip()]
         urls = [u.strip() for u in url.split(" | ") if u.strip()]
-        pairs = list(zip(titles, urls)) if len(titles) == len(urls) else (
+        pairs = list(zip(titles, urls, strict=True)) if len(titles) == len(urls) else (
             [(t, "") for t in titles] + [("", u) for u in urls])
         mine = []
         for pair in pairs:

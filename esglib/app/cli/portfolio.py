@@ -8,7 +8,6 @@ subclasses, which :func:`esglib.app.cli.main` turns into one message and exit st
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 __all__ = ["register"]
@@ -178,9 +177,9 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from esglib.app import bundled
+    from esglib.app.cli._boundary import brief
     from esglib.inputs import DATA_DIR, load_companies, load_disclosures
     from esglib.portfolio import apply_screens, load_holdings, portfolio_summary
-    from esglib.app.cli._boundary import brief
     from esglib.portfolio._screens import check_flags
     from esglib.scoring import score
 
@@ -287,7 +286,6 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
     from esglib.app import bundled
     from esglib.backtest import esg_backtest
-
     from esglib.portfolio._screens import check_flags
 
     check_flags(_flags(args.exclude_flags), arg="--exclude-flags")

@@ -79,7 +79,7 @@ def _refresh(args: argparse.Namespace) -> int:
     import pandas as pd
     from tqdm import tqdm
 
-    from esglib.errors import ConfigError, MarketDataError
+    from esglib.errors import MarketDataError
     from esglib.market import refresh_cache, resolve_cache_dir
 
     tickers = [t.upper() for t in args.tickers] or _default_tickers()

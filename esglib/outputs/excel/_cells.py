@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from esglib.safety import FORMULA_TRIGGERS as _FORMULA_TRIGGERS, xml_text
+from esglib.safety import xml_text
 
 __all__ = ['sheet_title', 'safe_text']
 
@@ -23,7 +23,9 @@ _RESERVED_SHEETS = {"summary", "portfolio", "weights", "methodology", "sources",
 
 # ------------------------------------------------------------------------------------------------ small helpers
 def safe_text(value: str) -> str:
-    """Make a string storable in a cell: drop XML-illegal characters (controls, U+FFFE/U+FFFF, lone surrogates) and cap it at Excel's 32,767.
+    """Make a string storable in a cell: drop XML-illegal characters and cap it at Excel's 32,767.
+
+    XML-illegal: C0 controls other than tab/newline/CR, U+FFFE/U+FFFF and lone surrogates.
 
     Parameters
     ----------

@@ -23,8 +23,8 @@ from esglib.outputs.excel._styling import (
     text_height,
 )
 from esglib.portfolio import explanation_questions
-from esglib.scoring import CORE_DISCLOSURES, KPI_INPUTS, KPI_SPECS
 from esglib.safety import xml_text
+from esglib.scoring import CORE_DISCLOSURES, KPI_INPUTS, KPI_SPECS
 from esglib.vocabulary import FOOTPRINT_PILLARS, PILLARS, RATINGS
 
 __all__ = []

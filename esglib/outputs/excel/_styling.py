@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from esglib.errors import ConfigError
-from esglib.outputs.excel._cells import _FORMULA_TRIGGERS, _is_missing, _letter, safe_text
-from esglib.safety import xml_text
+from esglib.outputs.excel._cells import _is_missing, _letter, safe_text
+from esglib.safety import FORMULA_TRIGGERS, xml_text
 
 __all__ = []
 
@@ -122,7 +122,7 @@ class _Book:
             c = WriteOnlyCell(ws, None)
         elif isinstance(value, str):
             text = safe_text(value)
-            if text.startswith(_FORMULA_TRIGGERS):
+            if text.startswith(FORMULA_TRIGGERS):
                 c = WriteOnlyCell(ws, None)
                 c._value = text
                 c.data_type = "s"
