@@ -44,35 +44,44 @@ macro = bundled.macro()
 # ## 1. Carbon-price shock
 #
 # `cost = (Scope 1 + Scope 2 market-based) x price`, as a share of revenue. The prices are the EU ETS rows of
-# `data/macro.csv` (EUR per tonne, converted at an explicit rate) plus two prices of our own. Pricing CO2e with
+# `data/macro.csv` (EUR per tonne, converted with the cited annual-average rate of their year from
+# `data/fx_rates.csv`; esglib assumes no rate, so an EUR price without one has no USD value) plus two prices of
+# our own. Pricing CO2e with
 # a CO2 allowance price is an approximation. Operating income is **not** in the bundled data, so the share of
 # operating income stays empty.
 
 # %%
 print(scenarios.EUR_USD_NOTE)
-prices = scenarios.carbon_prices(macro, eur_usd=scenarios.DEFAULT_EUR_USD, extra_usd=[150, 200])
-prices
+prices = scenarios.carbon_prices(macro, fx=bundled.fx_rates(), extra_usd=[150, 200])
+prices = prices[prices["price_usd_per_t"].notna()]  # EUR prices without a cited rate are not converted
+primer.style_table(prices)
 
 # %%
 baseline = scenarios.company_baseline(disclosures)
-baseline
+primer.style_table(baseline)
 
 # %%
 shock = scenarios.carbon_price_shock(baseline, prices)
-shock.pivot(index="ticker", columns="scenario", values="cost_pct_revenue")[prices["scenario"]].round(3)
+primer.style_table(shock.pivot(index="ticker", columns="scenario", values="cost_pct_revenue")[prices["scenario"]],
+                   decimals=3, caption="carbon cost, % of revenue")
 
 # %%
-shock[shock["scenario"] == "user USD 200"][["ticker", "fiscal_year", "emissions_tco2e", "cost_usd_m",
-                                             "cost_pct_revenue", "cost_pct_operating_income"]]
+primer.style_table(shock[shock["scenario"] == "user USD 200"][["ticker", "fiscal_year", "emissions_tco2e", "cost_usd_m",
+                                                                "cost_pct_revenue", "cost_pct_operating_income"]],
+                   decimals=3)
 
 # %% [markdown]
-# With **location-based** Scope 2 (the grid average, before certificates and PPAs) the cost is several times
-# higher for the companies that rely most on contractual instruments. Amazon and Meta do not disclose
-# location-based Scope 2, so they drop out of this table rather than being estimated.
+# With **location-based** Scope 2 (the grid average, before certificates and PPAs) the cost is higher for the
+# companies whose contractual instruments lower their market-based figure. A company without a location-based
+# figure in a year it also reports Scope 1 and revenue drops out of this table rather than being estimated; the
+# cell below lists them from the data.
 
 # %%
 location = scenarios.carbon_price_shock(prices=prices, scope2="location", disclosures=disclosures)
-location.pivot(index="ticker", columns="scenario", values="cost_pct_revenue")[prices["scenario"]].round(3)
+no_location = sorted(set(shock["ticker"]) - set(location["ticker"]))
+print("in the market-based table but without a usable location-based Scope 2:", ", ".join(no_location) or "none")
+primer.style_table(location.pivot(index="ticker", columns="scenario", values="cost_pct_revenue")[prices["scenario"]],
+                   decimals=3, caption="carbon cost, % of revenue (location-based Scope 2)")
 
 # %% [markdown]
 # **Portfolio-weighted**, for the sample portfolio: the weighted average of the cost share over the holdings
@@ -80,10 +89,11 @@ location.pivot(index="ticker", columns="scenario", values="cost_pct_revenue")[pr
 # non-disclosers are not covered).
 
 # %%
-holdings = esglib.load_holdings(primer.repo_path("data/sample_portfolio.csv"), bundled.companies(),
-                                prices=bundled.latest_prices)
+with primer.notes():
+    holdings = esglib.load_holdings(primer.repo_path("data/sample_portfolio.csv"), bundled.companies(),
+                                    prices=bundled.latest_prices)
 portfolio = scenarios.portfolio_weighted(shock, holdings)
-portfolio
+primer.style_table(portfolio, decimals=3)
 
 # %%
 png = plots.keep(plots.carbon_cost_curve(shock, portfolio), OUT / "06_carbon_cost_curve.png")
@@ -96,7 +106,7 @@ png = plots.keep(plots.carbon_cost_curve(shock, portfolio), OUT / "06_carbon_cos
 
 # %%
 growth = scenarios.demand_growth(macro)
-growth
+primer.style_table(growth)
 
 # %% [markdown]
 # Assumptions, stated: each company's electricity grows at that rate; the grid emission factor is its
@@ -109,11 +119,11 @@ growth
 constant = scenarios.electricity_growth(disclosures=disclosures, macro=macro, market_share="constant")
 columns = ["ticker", "base_year", "year", "electricity_mwh", "scope2_location_tco2e", "covered_share_pct",
            "scope2_market_tco2e", "target_year", "target_source"]
-constant[constant["year"] == 2030][columns]
+primer.style_table(constant[constant["year"] == 2030][columns])
 
 # %%
 ramp = scenarios.electricity_growth(disclosures=disclosures, macro=macro, market_share="ramp")
-ramp[ramp["year"] == 2030][columns]
+primer.style_table(ramp[ramp["year"] == 2030][columns])
 
 # %%
 print(ramp.attrs["assumptions"])
@@ -125,8 +135,9 @@ png = plots.keep(plots.emissions_paths(ramp), OUT / "06_scope2_paths.png")
 
 # %%
 greener_grid = scenarios.electricity_growth(disclosures=disclosures, macro=macro, grid_decline_pct=5)
-greener_grid[greener_grid["year"] == 2030][["ticker", "electricity_mwh", "grid_factor_t_per_mwh",
-                                             "scope2_location_tco2e", "scope2_market_tco2e"]]
+primer.style_table(greener_grid[greener_grid["year"] == 2030][["ticker", "electricity_mwh", "grid_factor_t_per_mwh",
+                                                                "scope2_location_tco2e", "scope2_market_tco2e"]],
+                   decimals=3)
 
 # %% [markdown]
 # ## 3. Water stress
@@ -137,15 +148,27 @@ greener_grid[greener_grid["year"] == 2030][["ticker", "electricity_mwh", "grid_f
 
 # %%
 water = scenarios.water_stress(stress_multiplier=[1.5, 2.0], disclosures=disclosures)
-water
+primer.style_table(water)
 
 # %%
 png = plots.keep(plots.water_exposure(water), OUT / "06_water_stress.png")
 
 # %% [markdown]
-# Only Microsoft discloses the stressed share in a year in which it also discloses consumption (FY2021: 22 %; its
-# FY2023 report gives 41 % but no consumption for that year). Google and Meta disclose water volumes but not the
-# share: their exposure is unknown, which is not the same as zero.
+# Which companies can be assessed, computed from the data rather than typed: a stressed share and water
+# consumption in the same fiscal year give an exposure; a company with water volumes but no stressed share has an
+# unknown exposure, which is not the same as zero.
+
+# %%
+assessed = water[water["exposure_m3"].notna()].drop_duplicates("ticker")
+volumes = set(disclosures.loc[disclosures["metric"].isin(["water_consumption_m3", "water_withdrawal_m3"]), "ticker"])
+share = disclosures[disclosures["metric"] == "water_withdrawal_stressed_pct"]
+print("exposure computed for:", ", ".join(f"{t} (FY{int(y)}, {p:g} %)" for t, y, p in
+                                         zip(assessed["ticker"], assessed["fiscal_year"], assessed["stressed_pct"])))
+print("stressed shares on file:", ", ".join(f"{t} FY{y}: {v:g} %" for t, y, v in
+                                          zip(share["ticker"], share["fiscal_year"], share["value"])))
+print("water volumes but no stressed share:", ", ".join(sorted(volumes - set(share["ticker"]))))
+
+# %% [markdown]
 #
 # ## Recap
 #
@@ -153,6 +176,7 @@ png = plots.keep(plots.water_exposure(water), OUT / "06_water_stress.png")
 #   linear in the price and several times larger on location-based Scope 2.
 # * AI growth at the IEA's ~14.7 % a year more than doubles location-based Scope 2 by 2030; market-based
 #   emissions fall only if procurement ramps up to the targets.
-# * Water stress can be computed for one company; undisclosed shares stay missing.
-# * Every assumption is a parameter of `esglib.scenarios` (prices, EUR->USD rate, Scope 2 method, growth rate,
-#   ramp, grid decline, multipliers).
+# * Water stress can be computed only where the stressed share and consumption are disclosed for the same year;
+#   undisclosed shares stay missing.
+# * Every assumption is a parameter of `esglib.scenarios` (prices, the FX table or an explicit EUR->USD rate,
+#   Scope 2 method, growth rate, ramp, grid decline, multipliers). Scoring rules: `docs/methodology.md`.

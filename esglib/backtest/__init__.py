@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from esglib.backtest._engine import BacktestResult, rebalance_dates, run_backtest
+from esglib.backtest._engine import BacktestResult, rebalance_dates, run_backtest, scored_period, scored_returns
 from esglib.backtest._performance import (
     active_share,
     annual_volatility,
@@ -22,6 +22,8 @@ __all__ = [
     "BacktestResult",
     "rebalance_dates",
     "run_backtest",
+    "scored_period",
+    "scored_returns",
     "performance_table",
     "cagr",
     "annual_volatility",

@@ -122,6 +122,58 @@ class BacktestResult:
         })
 
 
+def scored_period(result: BacktestResult) -> str:
+    """State the scored period of an ESG backtest in one line, the same way everywhere (CLI, demo, notebooks).
+
+    Parameters
+    ----------
+    result : BacktestResult
+        :func:`esglib.backtest.esg_backtest` output (its ``params`` carry ``scored_from``,
+        ``n_scored_rebalances`` and ``n_rebalances``).
+
+    Returns
+    -------
+    str
+        ``"scored from <date>: N of M rebalances had scores"``, plus what the unscored rebalances held when N < M.
+
+    Raises
+    ------
+    ConfigError
+        ``result`` does not come from :func:`~esglib.backtest.esg_backtest` (no scores to speak of).
+    """
+    p = result.params
+    if "n_scored_rebalances" not in p:
+        raise ConfigError("`result` has no scored period: it is not an esg_backtest result")
+    n, m = int(p["n_scored_rebalances"]), int(p.get("n_rebalances", len(result.weights)))
+    if n == 0:
+        return f"never scored: 0 of {m} rebalances had scores (the strategy held the unscreened base throughout)"
+    text = f"scored from {p['scored_from']}: {n} of {m} rebalances had scores"
+    if n < m:
+        text += (f" (the {m - n} before held the unscreened base; start at {p['scored_from']} to measure the "
+                 "scored period only)")
+    return text
+
+
+def scored_returns(result: BacktestResult) -> pd.DataFrame:
+    """Daily returns of the strategy, its unscreened base and the benchmark over the scored period only.
+
+    Before the first rebalance with scores an ESG strategy holds its base, so comparing the two over the whole run
+    dilutes what the screen did; this is the window :func:`scored_period` names.
+
+    Returns
+    -------
+    DataFrame
+        DatetimeIndex (from the first scored rebalance) x ``strategy, base, benchmark`` (simple returns; empty
+        when nothing was ever scored).
+    """
+    frame = pd.DataFrame({"strategy": result.returns, "base": result.base_returns,
+                          "benchmark": result.benchmark_returns})
+    start = result.params.get("scored_from")
+    if start is None:
+        return frame.iloc[:0]
+    return frame.loc[pd.Timestamp(start):]
+
+
 WeightsSource = Callable[[pd.Timestamp], pd.Series] | Mapping[pd.Timestamp, pd.Series]
 
 

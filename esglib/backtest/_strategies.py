@@ -12,7 +12,7 @@ from esglib import portfolio as pf
 from esglib.backtest._engine import _CASH, BacktestResult, _mean_active, rebalance_dates, run_backtest
 from esglib.backtest._performance import performance_table
 from esglib.errors import ConfigError
-from esglib.inputs import available_as_of
+from esglib.inputs import available_as_of, publication_dates
 from esglib.portfolio import covariance, holdings_weights, optimise
 from esglib.portfolio._optimise import _lp_extreme
 from esglib.scoring import ScoreConfig, score
@@ -29,9 +29,10 @@ def point_in_time_scores(dates: Iterable, disclosures: pd.DataFrame | None = Non
                          ) -> dict[pd.Timestamp, pd.DataFrame]:
     """Scores as they could have been computed on each date (no look-ahead), cached per information set.
 
-    For each date the usable figures are those of :func:`esglib.inputs.available_as_of` (fiscal-year end +
-    ``config.publication_lag_days``; restatements from 30 June of their edition year). Dates that see exactly
-    the same figures share one call to ``esglib.scoring.score(..., as_of=date)``.
+    Each date is scored with ``esglib.scoring.score(..., as_of=date)``: only figures published on or before it
+    (``published_on``; undated figures from fiscal-year end + ``config.publication_lag_days``, the conservative
+    default), each KPI from a fiscal year that ended at most ``carry_forward_years + 1`` years before the date.
+    Dates that see exactly the same figures in the same window share one call.
 
     Parameters
     ----------
@@ -53,8 +54,13 @@ def point_in_time_scores(dates: Iterable, disclosures: pd.DataFrame | None = Non
         raise ConfigError("`disclosures` and `companies` are required (esglib.bundled gives the bundled ones)")
     cache = {} if cache is None else cache
     out: dict[pd.Timestamp, pd.DataFrame] = {}
+    ends = publication_dates(companies, disclosures["fiscal_year"].to_numpy(), disclosures["ticker"].to_numpy(), 0)
+    ends = ends.to_numpy()
     for d in pd.DatetimeIndex(list(dates)):
-        key = tuple(available_as_of(disclosures, companies, d, cfg.publication_lag_days).index)
+        avail = available_as_of(disclosures, companies, d, cfg.publication_lag_days).index
+        # the same figures *and* the same fiscal-year window (it moves with the date) give the same scores
+        cutoff = (d - pd.DateOffset(years=int(cfg.carry_forward_years) + 1)).to_datetime64()
+        key = (tuple(avail), tuple(np.flatnonzero(ends >= cutoff)))
         if key not in cache:
             cache[key] = score(disclosures, cfg, companies=companies, as_of=d)
         out[d] = cache[key]
@@ -271,21 +277,24 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
     metrics["strategy_vs_base"] = vs_base["strategy"].where(vs_base.index.isin(relative))
     unscored = sum(1 for _, why in fallbacks if why.startswith("no company"))
     other = [(d, why) for d, why in fallbacks if not why.startswith("no company")]
+    scored = [d for d in dates if panel[d]["composite"].notna().any()]
     if unscored:
-        scored = [d for d in dates if panel[d]["composite"].notna().any()]
         hint = (f"; the strategy equals the base until {scored[0].date()}: to measure the scored period only, "
                 f"start there (--start {scored[0].date()})") if scored else ""
         notes.append(f"{unscored} of {len(dates)} rebalances held the base weights: no company had a composite "
-                     f"yet (figures become public {cfg.publication_lag_days} days after fiscal-year end){hint}")
+                     f"yet (figures count from their publication date; undated ones {cfg.publication_lag_days} days after "
+                     f"fiscal-year end){hint}")
     if other:
         notes.append(f"{len(other)} rebalance(s) held the base weights because the screen could not be applied "
                      f"(first: {other[0][0].date()}: {other[0][1]})")
     n_sets = len({id(v) for v in panel.values()})
     notes.append(f"scores recomputed point in time at {len(dates)} rebalances ({n_sets} distinct information sets; "
-                 f"publication lag {cfg.publication_lag_days} days)")
+                 f"figures from their published_on date, undated ones {cfg.publication_lag_days} days after fiscal-year "
+                 "end)")
     params = dict(res.params)
     params.update({"strategy": strategy, "benchmark": bench_key, "source": source,
                    "base": "holdings" if base_fixed is not None else "equal-weight universe",
+                   "scored_from": str(scored[0].date()) if scored else None, "n_scored_rebalances": len(scored),
                    **{k: (list(v) if isinstance(v, tuple) else v) for k, v in strategy_kwargs.items()}})
     return BacktestResult(returns=res.returns, gross_returns=res.gross_returns,
                           benchmark_returns=res.benchmark_returns, weights=res.weights, turnover=res.turnover,

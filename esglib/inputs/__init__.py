@@ -6,6 +6,7 @@ from esglib.inputs._disclosures import (
     DEFAULT_PUBLICATION_LAG_DAYS,
     PEER_GROUPS,
     available_as_of,
+    figure_publication,
     data_as_of,
     load_companies,
     load_disclosures,
@@ -14,6 +15,7 @@ from esglib.inputs._disclosures import (
     select_figures,
     validate_disclosures,
 )
+from esglib.inputs._reference import FX_COLUMNS, REFERENCE_POINT_COLUMNS, load_fx_rates, load_reference_points
 from esglib.inputs._paths import (
     DATA_DIR,
     PACKAGE_DIR,
@@ -41,6 +43,7 @@ from esglib.inputs._units import (
     factor_to_canonical,
     family_of,
     normalise_unit_name,
+    reported_currency,
 )
 
 __all__ = [
@@ -51,9 +54,14 @@ __all__ = [
     "load_macro",
     "select_figures",
     "publication_dates",
+    "figure_publication",
     "available_as_of",
     "data_as_of",
     "DEFAULT_PUBLICATION_LAG_DAYS",
+    "REFERENCE_POINT_COLUMNS",
+    "FX_COLUMNS",
+    "load_reference_points",
+    "load_fx_rates",
     "PACKAGE_DIR",
     "DATA_DIR",
     "REPORTS_DIR",
@@ -80,4 +88,5 @@ __all__ = [
     "factor_to_canonical",
     "family_of",
     "convert",
+    "reported_currency",
 ]

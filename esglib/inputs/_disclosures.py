@@ -24,12 +24,12 @@ from esglib.inputs._schema import (
     REQUIRED_COLUMNS,
     is_known_metric,
 )
-from esglib.inputs._units import CANONICAL_UNIT, factor_to_canonical
+from esglib.inputs._units import CANONICAL_UNIT, factor_to_canonical, reported_currency
 from esglib.vocabulary import DEFAULT_PUBLICATION_LAG_DAYS
 
 __all__ = [
     "PEER_GROUPS", "load_companies", "load_disclosures", "validate_disclosures", "load_macro", "select_figures",
-    "publication_dates", "available_as_of", "data_as_of", "DEFAULT_PUBLICATION_LAG_DAYS",
+    "publication_dates", "figure_publication", "available_as_of", "data_as_of", "DEFAULT_PUBLICATION_LAG_DAYS",
 ]
 
 
@@ -116,6 +116,8 @@ def _bound_rule(metric: str, value: float) -> str | None:
     spec = METRICS.get(metric)
     if spec is None or not np.isfinite(value):
         return None
+    if spec.family == "flag" and value not in (0.0, 1.0):
+        return f"{metric} {value:g} must be 0 or 1 (a yes/no flag)"
     if metric == "pue" and value < 1:
         return f"PUE {value:g} is below 1 (PUE = facility energy / IT energy >= 1 by definition)"
     if spec.family == "percent" and (value < 0 or value > (spec.upper if spec.upper is not None else 100)):
@@ -265,6 +267,18 @@ def validate_disclosures(table: Table, companies: pd.DataFrame | None = None, ma
                                       df.at[i, "report_edition"]))
     ed = ed.where(~(not_whole | out_of_range))
     df["fiscal_year"] = fy.where(~bad_fy)
+    # publication date of the figure's source (point-in-time scoring): ISO date, never after today
+    pub_text = df["published_on"].astype(str).str.strip()
+    published = pd.to_datetime(pub_text.where(pub_text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")), format="%Y-%m-%d",
+                               errors="coerce")
+    for i in df.index[published.isna() & (pub_text != "")]:
+        problems.append(table.problem(i, "published_on", "published_on must be an ISO date YYYY-MM-DD or blank",
+                                      df.at[i, "published_on"]))
+    today = pd.Timestamp(_dt.date.today())
+    for i in df.index[published.notna() & (published > today)]:
+        problems.append(table.problem(i, "published_on", f"published_on is after today ({today.date()}): a figure "
+                                      "cannot have been published in the future", df.at[i, "published_on"]))
+    df["published_on"] = published
     df["data_quality"] = dq
     df["report_edition"] = ed
     # units: canonical metrics are converted; other: metrics keep the unit as given
@@ -309,6 +323,8 @@ def validate_disclosures(table: Table, companies: pd.DataFrame | None = None, ma
     out.loc[fill_unit, "reported_unit"] = out.loc[fill_unit, "unit"]
     out["value"] = out["value_canonical"]
     canon_unit = out["metric"].map(lambda m: CANONICAL_UNIT[METRICS[m].family] if m in METRICS else None)
+    reported = out["metric"].map(lambda m: m in METRICS and METRICS[m].family == "currency_reported").astype(bool)
+    canon_unit[reported] = [f"{reported_currency(u)} millions" for u in out.loc[reported, "unit"]]
     out["unit"] = canon_unit.fillna(out["unit"])
     out["fiscal_year"] = out["fiscal_year"].astype("int64")
     out["data_quality"] = out["data_quality"].astype("int64")
@@ -464,32 +480,63 @@ def publication_dates(companies: pd.DataFrame, fiscal_years: pd.Series | np.ndar
     -------
     Series of datetime64, aligned with the inputs.
     """
-    fye = pd.Series(np.asarray(tickers)).map(companies.set_index("ticker")["fiscal_year_end"]).fillna("12-31")
+    if "fiscal_year_end" in companies.columns:
+        ends = companies.drop_duplicates("ticker").set_index("ticker")["fiscal_year_end"].replace("", None)
+        fye = pd.Series(np.asarray(tickers)).map(ends).fillna("12-31")
+    else:  # a universe without year ends: calendar years
+        fye = pd.Series("12-31", index=range(len(tickers)))
     years = pd.Series(np.asarray(fiscal_years)).astype(int).astype(str)
     ends = pd.to_datetime(years + "-" + fye, format="%Y-%m-%d", errors="coerce")
     return ends + pd.Timedelta(days=lag_days)
+
+
+def figure_publication(disclosures: pd.DataFrame, companies: pd.DataFrame,
+                       lag_days: int = DEFAULT_PUBLICATION_LAG_DAYS) -> pd.DataFrame:
+    """Date from which each disclosure row is known, and whether that date is an estimate.
+
+    A row is known from its ``published_on`` (the publication date of its source). A row without one is assumed
+    public ``lag_days`` (default 365) after the end of its fiscal year, the conservative default of
+    ``docs/methodology.md`` section 1 (sustainability reports appear 3-8 months after year end, so the default can only
+    delay a figure); an undated restatement (``report_edition`` E) is known no earlier than 30 June of E.
+
+    Returns
+    -------
+    DataFrame
+        Aligned with ``disclosures``: ``known_from`` (datetime64) and ``published_on_estimated`` (bool).
+    """
+    est = publication_dates(companies, disclosures["fiscal_year"].to_numpy(), disclosures["ticker"].to_numpy(),
+                            lag_days)
+    edition = pd.to_datetime(disclosures["report_edition"].astype("Float64").astype("Int64").astype(str)
+                             .replace("<NA>", None) + "-06-30", errors="coerce")
+    est = pd.Series(np.where(edition.notna().to_numpy() & (edition.to_numpy() > est.to_numpy()), edition.to_numpy(),
+                             est.to_numpy()), index=disclosures.index)
+    if "published_on" in disclosures.columns:
+        given = pd.to_datetime(disclosures["published_on"].replace("", None), errors="coerce")
+    else:
+        given = pd.Series(pd.NaT, index=disclosures.index)
+    known = given.where(given.notna(), est)
+    return pd.DataFrame({"known_from": pd.to_datetime(known), "published_on_estimated": given.isna().to_numpy()},
+                        index=disclosures.index)
 
 
 def available_as_of(disclosures: pd.DataFrame, companies: pd.DataFrame, as_of: str | pd.Timestamp,
                     lag_days: int = DEFAULT_PUBLICATION_LAG_DAYS) -> pd.DataFrame:
     """Keep only figures public on ``as_of`` (point in time, no look-ahead).
 
-    A figure for fiscal year Y is usable from fiscal-year end + ``lag_days``. Where a ``report_edition`` is
-    given, a restated figure is usable only from 30 June of its edition year at the earliest (so a 2025 restatement
-    of a 2023 figure cannot be used in 2024). Targets follow the same rule as every other figure (usable
-    ``lag_days`` after the end of the fiscal year they were stated in), which never looks ahead.
+    A figure is usable from its ``published_on``; a figure without one from fiscal-year end + ``lag_days``
+    (default 365, the conservative default), and an undated restatement no earlier than 30 June of its edition year
+    (:func:`figure_publication`).
 
     Returns
     -------
     DataFrame
-        The rows of ``disclosures`` usable on ``as_of`` (a copy; input not modified).
+        The rows of ``disclosures`` usable on ``as_of`` (a copy; input not modified), with the columns
+        ``known_from`` and ``published_on_estimated`` added.
     """
     as_of = pd.Timestamp(as_of)
-    pub = publication_dates(companies, disclosures["fiscal_year"].to_numpy(), disclosures["ticker"].to_numpy(),
-                            lag_days)
-    edition = pd.to_datetime(disclosures["report_edition"].astype("Float64").astype("Int64").astype(str)
-                             .replace("<NA>", None) + "-06-30", errors="coerce")
-    usable = pub.to_numpy() <= as_of.to_datetime64()
-    ed = edition.to_numpy()
-    usable &= np.isnat(ed) | (ed <= as_of.to_datetime64())
-    return disclosures.loc[usable].copy()
+    pub = figure_publication(disclosures, companies, lag_days)
+    usable = (pub["known_from"] <= as_of).to_numpy()
+    out = disclosures.loc[usable].copy()
+    out["known_from"] = pub["known_from"][usable]
+    out["published_on_estimated"] = pub["published_on_estimated"][usable]
+    return out

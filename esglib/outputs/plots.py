@@ -84,7 +84,7 @@ def pillar_heatmap(scores: pd.DataFrame, rated_only: bool = False, ax=None, sour
                 ax=ax, linewidths=0.3, annot_kws={"size": 7})
     if unrated:
         ax.axhline(len(rated), color="black", lw=2.5)
-    ax.set_title("AI-footprint pillar scores (0-100, peer-relative)" + (
+    ax.set_title("AI-footprint pillar scores (0-100)" + (
         f"\n{len(rated)} rated above the line; {len(unrated)} unrated below it (composite withheld)" if unrated
         else ""), fontsize=10)
     ax.set_xlabel("")
@@ -167,15 +167,24 @@ def scope2_gap(figures: pd.DataFrame, ax=None, source: str = SOURCE_NOTE):
 
 
 def cumulative_returns(returns: pd.DataFrame, ax=None,
-                       source: str = "Prices: Yahoo Finance snapshot (see data/prices)"):
-    """Growth of 1 for each column of a returns frame (DatetimeIndex x series, simple returns)."""
+                       source: str = "Prices: Yahoo Finance snapshot (see data/prices)", scored_from=None):
+    """Growth of 1 for each column of a returns frame (DatetimeIndex x series, simple returns).
+
+    ``scored_from`` (a date, e.g. ``BacktestResult.params["scored_from"]``) draws a dashed line where the screens
+    start to have scores; before it they hold the unscreened base.
+    """
     plt, _ = _plt()
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4.5))
     (1 + returns.fillna(0)).cumprod().plot(ax=ax)
+    if scored_from is not None:
+        ax.axvline(pd.Timestamp(scored_from), color="0.35", linestyle="--", linewidth=1)
+        ax.annotate(f"scores from {pd.Timestamp(scored_from).date()}", (pd.Timestamp(scored_from), 0.97),
+                    xycoords=("data", "axes fraction"), xytext=(4, 0), textcoords="offset points", fontsize=8,
+                    color="0.3", va="top")
     ax.set_ylabel("growth of 1 (total return)")
     ax.set_xlabel("")
-    ax.set_title("Cumulative return: strategies vs benchmark")
+    ax.set_title("Cumulative return: unscreened base, screens and benchmark")
     _source(ax.figure, source)
     ax.figure.tight_layout(rect=(0, 0.02, 1, 1))
     return ax

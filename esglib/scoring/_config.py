@@ -13,12 +13,12 @@ from esglib.errors import ConfigError
 from esglib.scoring._metrics import KPI_SPECS, ProcurementLadder
 from esglib.vocabulary import DEFAULT_PUBLICATION_LAG_DAYS, FOOTPRINT_PILLARS, PILLARS, RATINGS
 
-__all__ = [
-    "PILLARS", "FOOTPRINT_PILLARS", "RATINGS", "CORE_DISCLOSURES", "ScoreConfig", "score_to_band", "parse_weights",
-]
+__all__ = ['PILLARS', 'FOOTPRINT_PILLARS', 'RATINGS', 'CORE_DISCLOSURES', 'DC_CORE_DISCLOSURES', 'DC_OPERATOR_GROUPS',
+           'DEFAULT_REFERENCE_POINTS', 'reference_points_from_frame', 'ScoreConfig', 'score_to_band', 'parse_weights']
 
 
-#: Core figures whose presence (weighted by data quality) makes up the disclosure pillar.
+#: Core figures whose presence (weighted by data quality) makes up the disclosure pillar. ``pue``,
+#: ``wue_l_per_kwh`` and ``server_useful_life_years`` are core only for data-centre operators.
 CORE_DISCLOSURES = (
     "electricity_total_mwh", "pue", "scope1_tco2e", "scope2_market_tco2e", "scope2_location_tco2e", "scope3_tco2e",
     "renewable_share_pct", "cfe_hourly_pct", "water_withdrawal_m3", "water_consumption_m3", "wue_l_per_kwh",
@@ -26,12 +26,66 @@ CORE_DISCLOSURES = (
     "revenue_usd_m",
 )
 
+#: Core figures that describe data-centre fleets (not applicable to other peer groups).
+DC_CORE_DISCLOSURES = ("pue", "wue_l_per_kwh", "server_useful_life_years")
+
+#: Within-pillar KPI weights (docs/methodology.md s.4); shown-only KPIs at 0 (configurable).
 _DEFAULT_METRIC_WEIGHTS = {
-    "energy": {"pue": 1.0, "carbon_intensity": 1.0, "electricity_intensity": 1.0},
-    "water": {"water_intensity": 1.0, "wue": 1.0, "water_replenishment": 1.0, "water_stress_exposure": 1.0},
-    "procurement": {"procurement_quality": 0.6, "renewable_share": 0.2, "certificate_reliance": 0.2},
-    "circularity": {"hardware_reuse_recycling": 1.0, "server_life": 1.0, "ewaste_intensity": 1.0},
+    "energy": {"carbon_intensity": 1.0, "electricity_intensity": 1.0, "pue": 1.0, "scope3_intensity": 0.5},
+    "water": {"water_intensity": 1.0, "water_withdrawal_intensity": 1.0, "wue": 1.0, "water_stress_exposure": 1.0,
+              "water_replenishment": 0.5, "water_reuse": 0.5, "cooling_liquid_closed_loop": 0.5},
+    "procurement": {"renewable_share": 1.0, "instrument_quality": 1.0, "cfe_hourly": 0.5,
+                    "supplier_clean_energy": 0.5, "contractual_instruments_effect": 0.0, "certificate_share": 0.0,
+                    "green_bonds": 0.0, "supplier_re_commitment": 0.0},
+    "circularity": {"hardware_reuse_recycling": 1.0, "hardware_takeback_intensity": 0.5, "ewaste_intensity": 0.5,
+                    "server_life": 1.0},
 }
+
+#: Peer groups that run data centres (PUE, WUE, cooling and server life apply only to them).
+DC_OPERATOR_GROUPS = ("hyperscaler_cloud", "ai_cloud_miners", "datacenter_reit")
+
+#: The bundled reference points, as in ``data/reference_points.csv`` (KPI -> ((value, score), ...)); the
+#: app layer reads the file with :func:`esglib.inputs.load_reference_points` and
+#: :func:`reference_points_from_frame`; a test keeps this copy equal to the file.
+DEFAULT_REFERENCE_POINTS: dict[str, tuple[tuple[float, float], ...]] = {
+    "pue": ((1.0, 100.0), (1.58, 50.0)),
+    "wue": ((0.0, 100.0), (1.8, 50.0)),
+    "renewable_share": ((100.0, 100.0), (0.0, 1.0)),
+    "cfe_hourly": ((100.0, 100.0), (0.0, 1.0)),
+    "instrument_quality": ((100.0, 100.0), (0.0, 1.0)),
+    "water_replenishment": ((100.0, 100.0), (0.0, 1.0)),
+    "water_reuse": ((100.0, 100.0), (0.0, 1.0)),
+    "water_stress_exposure": ((0.0, 100.0), (100.0, 1.0)),
+    "cooling_liquid_closed_loop": ((100.0, 100.0), (0.0, 1.0)),
+    "hardware_reuse_recycling": ((100.0, 100.0), (0.0, 1.0)),
+    "supplier_clean_energy": ((1.0, 100.0), (0.0, 1.0)),
+}
+
+
+def reference_points_from_frame(frame: pd.DataFrame) -> dict[str, tuple[tuple[float, float], ...]]:
+    """Reference points by KPI from a ``data/reference_points.csv`` frame (columns ``kpi, value, score``).
+
+    Raises
+    ------
+    ConfigError
+        Missing columns, non-numeric values or scores, a KPI that is not in :data:`KPI_SPECS`, fewer than two
+        points for a KPI, or two points with the same value.
+    """
+    missing = [c for c in ("kpi", "value", "score") if c not in frame.columns]
+    if missing:
+        raise ConfigError(f"reference points lack column(s) {missing}")
+    out: dict[str, tuple[tuple[float, float], ...]] = {}
+    for kpi, g in frame.groupby("kpi", sort=False):
+        if kpi not in KPI_SPECS:
+            raise ConfigError(f"reference points name {kpi!r}, which is not a KPI")
+        v = pd.to_numeric(g["value"], errors="coerce")
+        sc = pd.to_numeric(g["score"], errors="coerce")
+        if v.isna().any() or sc.isna().any():
+            raise ConfigError(f"reference points of {kpi!r} need numeric value and score")
+        if len(g) < 2 or v.nunique() < len(v):
+            raise ConfigError(f"reference points of {kpi!r} need at least two points with different values")
+        out[str(kpi)] = tuple((float(a), float(b)) for a, b in zip(v, sc, strict=True))
+    return out
 
 
 def _equal_pillars() -> dict[str, float]:
@@ -50,11 +104,20 @@ class ScoreConfig:
     metric_weights : mapping of mappings
         Weight of each KPI within its pillar.
     normalisation : {"percentile", "minmax", "zscore"}
-        KPI normalisation; percentile rank (default) is robust to outliers and invariant to units.
+        Normalisation of peer-ranked KPIs; percentile ``1 + 99 (rank - 1) / (n - 1)`` (default) is robust to
+        outliers and invariant to units. Reference-point KPIs are always scored against their points.
     peer_relative : bool
-        Normalise within peer groups (default) rather than across the whole universe.
+        Rank peer-ranked KPIs within peer groups (default); False ranks the whole universe as one group (a
+        choice, never a fallback).
     min_peer_size : int
-        Fewer disclosers than this in a peer group -> that KPI is normalised against the whole universe.
+        A peer-ranked KPI is scored only where at least this many companies of the group disclose it; with fewer
+        it is unscored for the whole group (shown, counted for coverage, flagged ``kpi_unscored_small_peer_set``).
+    dc_operator_groups : tuple of str
+        Peer groups that run data centres: PUE, WUE, cooling and server life apply only to them.
+    reference_points : mapping
+        KPI -> ((value, score), ...) points (``data/reference_points.csv``); a score is linear between and beyond
+        the points and clipped to 1..100. Share KPIs without points score ``1 + 0.99 x share`` (reversed where
+        lower is better).
     aggregation : {"arithmetic", "geometric"}
         Pillar aggregation. Geometric is only partially compensatory (a 0 pillar drags the composite to the floor).
     geometric_floor : float
@@ -62,9 +125,15 @@ class ScoreConfig:
     missing_score : float
         Score of a KPI that is not disclosed (0: never better than disclosing the worst value).
     min_coverage : float
-        Composite withheld below this coverage (0-1).
+        Composite withheld below this weighted-KPI coverage (0-1), default 0.5.
+    min_kpi_share : float
+        Composite withheld when the company discloses fewer than this share of its applicable KPIs, default 0.5.
     carry_forward_years : int
-        A KPI may come from up to this many fiscal years before the reference year (flagged ``stale``).
+        A KPI may come from a fiscal year that ended at most ``carry_forward_years + 1`` years before ``as_of``
+        (with ``year=Y``: fiscal years ``Y - carry_forward_years .. Y``); older than the company's newest fiscal
+        year -> flagged ``stale_figures_carried_forward``. Default 3 (a four-year window): at any date the newest
+        published year is already 1-2 years old, and a narrower window cuts a June year-end a year earlier than a
+        December one (docs/methodology.md, section 1).
     winsorise : bool
         Apply the JRC COIN outlier rule (|skew| > 2 and kurtosis > 3.5 -> winsorise up to 5 points) before
         min-max/z-score normalisation (percentile ranks need none).
@@ -73,11 +142,14 @@ class ScoreConfig:
     ladder : ProcurementLadder
         Instrument-quality ladder of the procurement-quality index.
     certificate_reliance_flag : float
-        Flag ``certificate_reliance`` at or above this share of location-based Scope 2 removed by instruments.
+        Flag ``certificate_reliance`` when the disclosed certificate share of electricity is at least this (%),
+        default 50.
     quality_weights : mapping
         Weight of a disclosed figure in the disclosure pillar by data quality (1 best .. 4).
     publication_lag_days : int
-        Days after fiscal-year end before a year's figures count as public (``as_of`` scoring, backtests).
+        Only for figures *without* a ``published_on`` date: days after fiscal-year end before they count as
+        public, default 365 (the conservative default; flagged ``published_on_estimated``). Dated figures count
+        from their publication date.
     """
 
     pillar_weights: Mapping[str, float] = field(default_factory=_equal_pillars)
@@ -86,15 +158,19 @@ class ScoreConfig:
     normalisation: str = "percentile"
     peer_relative: bool = True
     min_peer_size: int = 5
+    dc_operator_groups: tuple[str, ...] = DC_OPERATOR_GROUPS
+    reference_points: Mapping[str, tuple[tuple[float, float], ...]] = field(
+        default_factory=lambda: dict(DEFAULT_REFERENCE_POINTS))
     aggregation: str = "arithmetic"
     geometric_floor: float = 1.0
     missing_score: float = 0.0
     min_coverage: float = 0.5
-    carry_forward_years: int = 2
+    min_kpi_share: float = 0.5
+    carry_forward_years: int = 3
     winsorise: bool = True
     band_edges: tuple[float, ...] = (100 / 7, 200 / 7, 300 / 7, 400 / 7, 500 / 7, 600 / 7)
     ladder: ProcurementLadder = field(default_factory=ProcurementLadder)
-    certificate_reliance_flag: float = 0.5
+    certificate_reliance_flag: float = 50.0
     quality_weights: Mapping[int, float] = field(default_factory=lambda: {1: 1.0, 2: 0.9, 3: 0.7, 4: 0.5})
     publication_lag_days: int = DEFAULT_PUBLICATION_LAG_DAYS
 
@@ -136,6 +212,18 @@ class ScoreConfig:
                 raise ConfigError(f"`{name}` must be True or False, got {getattr(self, name)!r}")
         if not 0 <= self.min_coverage <= 1:
             raise ConfigError(f"`min_coverage` must be in 0..1, got {self.min_coverage!r}")
+        if not 0 <= self.min_kpi_share <= 1:
+            raise ConfigError(f"`min_kpi_share` must be in 0..1, got {self.min_kpi_share!r}")
+        object.__setattr__(self, "dc_operator_groups", tuple(str(g) for g in self.dc_operator_groups))
+        points = {}
+        for k, pts in dict(self.reference_points).items():
+            if k not in KPI_SPECS:
+                raise ConfigError(f"`reference_points` names {k!r}, which is not a KPI")
+            pts = tuple((float(a), float(b)) for a, b in pts)
+            if len(pts) < 2 or len({a for a, _ in pts}) < len(pts):
+                raise ConfigError(f"`reference_points[{k!r}]` needs at least two points with different values")
+            points[k] = pts
+        object.__setattr__(self, "reference_points", points)
         if not 0 <= self.missing_score <= 100:
             raise ConfigError(f"`missing_score` must be in 0..100, got {self.missing_score!r}")
         if not self.geometric_floor > 0:
@@ -225,7 +313,7 @@ def parse_weights(text: str, base: ScoreConfig | None = None) -> ScoreConfig:
 
 def score_to_band(x, edges: tuple[float, ...] | None = None, labels: tuple[str, ...] = RATINGS,
                   missing: str = "NR"):
-    """Map scores to letter bands (MSCI-style: equal-width by default).
+    """Map scores to esglib rating bands (seven equal-width bands by default; not MSCI ESG Ratings).
 
     Parameters
     ----------

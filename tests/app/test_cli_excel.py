@@ -79,7 +79,7 @@ def test_scorecard_command_with_weights(tmp_path, capsys, disclosures, companies
     header = next(r for r in range(1, 30) if ws.cell(r, 1).value == "rank")
     assert [ws.cell(r, 2).value for r in range(header + 1, header + 48)] == list(expected.index)
     text = "\n".join(str(c.value) for row in wb["Methodology"].iter_rows() for c in row if c.value)
-    assert "scored on fiscal year 2024" in text and "energy 36%" in text
+    assert "fiscal years 2022..2024" in text and "energy 36%" in text
 
 
 def test_scorecard_command_default_sheets(tmp_path, capsys):
@@ -143,7 +143,7 @@ def test_score_a_filled_template(template, tmp_path, capsys):
     out = tmp_path / "scores.csv"
     assert main(["score", "--disclosures", str(good), "--out", str(out)]) == 0
     s = pd.read_csv(out, index_col="ticker")
-    assert s.loc[["GOOGL", "MSFT", "NVDA"], "composite"].notna().all()
+    assert s.loc[["GOOGL", "MSFT", "NVDA"], "composite_indicative"].notna().all()
     card = tmp_path / "card.xlsx"
     assert main(["scorecard", "--disclosures", str(good), "--no-company-sheets", "--out", str(card)]) == 0
 

@@ -25,6 +25,8 @@ from esglib.backtest import (
     point_in_time_scores,
     rebalance_dates,
     run_backtest,
+    scored_period,
+    scored_returns,
     sharpe_ratio,
     sortino_ratio,
     strategy_weights,
@@ -241,6 +243,7 @@ def future_disclosures(disclosures):
         r["fiscal_year"], r["metric"], r["value"], r["unit"] = 2025, metric, value, unit
         r["basis"], r["scope_note"], r["report_edition"] = "", "", pd.NA
         r["source_title"] = "SYNTHETIC future figure (test only)"
+        r["published_on"] = pd.Timestamp("2026-05-02")  # dated: public from its publication date
         rows.append(r)
     return pd.concat([disclosures, pd.DataFrame(rows)], ignore_index=True)
 
@@ -251,8 +254,12 @@ class TestPointInTime:
         before, after = pd.Timestamp("2026-04-30"), pd.Timestamp("2026-05-29")
         base_w = pd.Series(1.0, index=companies["ticker"]) / len(companies)
 
+        from esglib.scoring import ScoreConfig
+
+        rate_all = ScoreConfig(min_coverage=0.0, min_kpi_share=0.0)  # every composite counts, so weights can move
+
         def weights(d, t):
-            panel = point_in_time_scores([t], d, companies)
+            panel = point_in_time_scores([t], d, companies, rate_all)
             return strategy_weights("tilt", lambda _: base_w, panel.__getitem__)(t)
 
         pd.testing.assert_series_equal(weights(disclosures, before), weights(future_disclosures, before))
@@ -353,3 +360,46 @@ def test_pair_metrics_per_column_against_one_benchmark():
     assert got["a"] == pytest.approx(bt.beta(frame["a"], bench))
     with pytest.raises(ConfigError, match="1-D"):
         bt.tracking_error(frame.to_numpy(), np.zeros((4, 2)))
+
+
+@pytest.fixture(scope="module")
+def full(snapshot_prices, disclosures, companies):
+    """The tilt backtest over the whole snapshot, quarterly (the demo's and notebook 04's run)."""
+    return esg_backtest("tilt", benchmark="SPY", rebalance="Q", prices=snapshot_prices, disclosures=disclosures,
+                        companies=companies)
+
+
+class TestScoredPeriod:
+    """One helper states the scored period for the CLI, the demo and notebook 04 (issue 14)."""
+
+    def test_scored_period_names_the_first_scored_rebalance(self, full):
+        p = full.params
+        n, m = p["n_scored_rebalances"], p["n_rebalances"]
+        assert 0 < n < m  # the early years have no composite yet
+        first = pd.Timestamp(p["scored_from"])
+        assert first in full.weights.index
+        text = scored_period(full)
+        assert text.startswith(f"scored from {first.date()}: {n} of {m} rebalances had scores")
+        assert f"the {m - n} before held the unscreened base" in text
+        # before the first scores the strategy holds the base exactly
+        assert full.weights.index[m - n] == first
+
+    def test_starting_at_the_scored_date_states_the_same_date(self, full, snapshot_prices, disclosures, companies):
+        start = full.params["scored_from"]
+        late = esg_backtest("tilt", benchmark="SPY", rebalance="Q", start=start, prices=snapshot_prices,
+                            disclosures=disclosures, companies=companies)
+        n = late.params["n_scored_rebalances"]
+        assert scored_period(late) == f"scored from {start}: {n} of {n} rebalances had scores"
+
+    def test_scored_returns_start_at_the_scored_date(self, full):
+        sr = scored_returns(full)
+        assert list(sr.columns) == ["strategy", "base", "benchmark"]
+        assert sr.index[0] >= pd.Timestamp(full.params["scored_from"])
+        before = full.returns.loc[: pd.Timestamp(full.params["scored_from"])].iloc[1:]
+        pd.testing.assert_series_equal(before, full.base_returns.loc[before.index], check_names=False, atol=1e-12)
+
+    def test_a_plain_backtest_has_no_scored_period(self):
+        px = two_asset_prices()
+        res = run_backtest(px, {px.index[0]: pd.Series({"A": 0.5, "B": 0.5})})
+        with pytest.raises(ConfigError, match="not an esg_backtest result"):
+            scored_period(res)

@@ -462,21 +462,31 @@ def test_select_figures_empty(disclosures):
 # ------------------------------------------------------------------------------------------------ point in time
 def test_publication_dates(companies):
     got = publication_dates(companies, [2025, 2024, 2024], ["NVDA", "MSFT", "UNKNOWN"])
-    assert got.tolist() == [pd.Timestamp("2025-01-31") + pd.Timedelta(days=183),  # 2025-08-02
-                            pd.Timestamp("2024-06-30") + pd.Timedelta(days=183),
-                            pd.Timestamp("2024-12-31") + pd.Timedelta(days=183)]
-    assert got.iloc[0] == pd.Timestamp("2025-08-02")
-    assert DEFAULT_PUBLICATION_LAG_DAYS == 183
+    # v2: the default applies to undated figures only and is conservative: fiscal-year end + 365 days
+    assert got.tolist() == [pd.Timestamp("2025-01-31") + pd.Timedelta(days=365),  # 2026-01-31
+                            pd.Timestamp("2024-06-30") + pd.Timedelta(days=365),
+                            pd.Timestamp("2024-12-31") + pd.Timedelta(days=365)]
+    assert got.iloc[0] == pd.Timestamp("2026-01-31")
+    assert DEFAULT_PUBLICATION_LAG_DAYS == 365
     assert publication_dates(companies, [2025], ["NVDA"], lag_days=0).iloc[0] == pd.Timestamp("2025-01-31")
 
 
 def test_nvda_fy2025_is_not_usable_before_its_publication_date(disclosures, companies):
-    nv = disclosures[disclosures["ticker"] == "NVDA"]
-    before = available_as_of(nv, companies, "2025-08-01")
-    after = available_as_of(nv, companies, "2025-08-02")
+    nv = disclosures[disclosures["ticker"] == "NVDA"].assign(published_on=pd.NaT, report_edition=pd.NA)
+    before = available_as_of(nv, companies, "2026-01-30")  # undated: fiscal-year end 2025-01-31 + 365 days
+    after = available_as_of(nv, companies, "2026-01-31")
     assert 2025 not in set(before["fiscal_year"])
     assert 2025 in set(after["fiscal_year"])
     assert before["fiscal_year"].max() == 2024
+    assert after["published_on_estimated"].all()
+
+
+def test_published_on_sets_when_a_figure_is_known(disclosures, companies):
+    nv = disclosures[(disclosures["ticker"] == "NVDA") & (disclosures["fiscal_year"] == 2025)]
+    dated = nv.assign(published_on=pd.Timestamp("2025-06-10"))
+    assert available_as_of(dated, companies, "2025-06-09").empty
+    got = available_as_of(dated, companies, "2025-06-10")
+    assert len(got) == len(nv) and not got["published_on_estimated"].any()
 
 
 def test_no_look_ahead_anywhere(disclosures, companies):

@@ -74,3 +74,11 @@ def test_keep_writes_a_png_and_leaves_the_figure_open(tmp_path, returns):
     path = plots.keep(ax, tmp_path / "dd.png")
     assert path.stat().st_size > 0
     assert plt.fignum_exists(ax.figure.number)
+
+
+def test_cumulative_returns_marks_the_scored_period(returns):
+    start = returns.index[len(returns) // 2]
+    ax = plots.cumulative_returns(returns, scored_from=start)
+    assert len(ax.get_lines()) == returns.shape[1] + 1  # the series plus the dashed marker
+    assert any(t.get_text() == f"scores from {start.date()}" for t in ax.texts)
+    plt.close(ax.figure)

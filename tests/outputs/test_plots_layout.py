@@ -14,14 +14,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from esglib.inputs import load_macro, select_figures  # noqa: E402
+from esglib.app import bundled  # noqa: E402
+from esglib.inputs import select_figures  # noqa: E402
 from esglib.outputs import plots  # noqa: E402
-from esglib.scoring import PILLARS, score, sensitivity  # noqa: E402
+from esglib.scoring import PILLARS, ScoreConfig, score, sensitivity  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def scores(disclosures, companies):
-    return score(disclosures, companies=companies)
+    return score(disclosures, ScoreConfig(min_coverage=0.3, min_kpi_share=0.3), companies=companies)  # (rated companies to draw)
 
 
 @pytest.fixture(autouse=True)
@@ -121,7 +122,7 @@ def test_scope2_legend_covers_no_bar(disclosures):
 
 # ------------------------------------------------------------------------------------------------ US electricity
 def test_projection_range_is_one_bar_not_bars_on_top_of_each_other():
-    macro = load_macro()
+    macro = bundled.macro()
     ax = plots.us_datacentre_electricity(macro)
     r = _render(ax)
     bars = [p for p in ax.patches if p.get_height() > 0]
@@ -143,7 +144,7 @@ def test_projection_range_is_one_bar_not_bars_on_top_of_each_other():
 
 
 def test_projection_bar_spans_low_to_high():
-    macro = load_macro()
+    macro = bundled.macro()
     us = macro[macro["region"] == "United States"]
     low = us[us["series"] == "datacentre_electricity_consumption_projection_low"]
     high = us[us["series"] == "datacentre_electricity_consumption_projection_high"]

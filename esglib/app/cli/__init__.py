@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "esglib.app.cli.excel",
     "esglib.app.cli.reports",
     "esglib.app.cli.notebooks",
+    "esglib.app.cli.browser",
 )
 
 

@@ -16,20 +16,28 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--disclosures", metavar="PATH", help="disclosures CSV/XLSX (default: bundled data/disclosures.csv)")
     p.add_argument("--companies", metavar="PATH",
                    help="company universe CSV/XLSX (default: bundled data/companies.csv)")
-    p.add_argument("--year", type=int, metavar="Y", help="reference fiscal year (default: each company's latest)")
+    p.add_argument("--year", type=int, metavar="Y",
+                   help="historical view: KPIs from fiscal years Y-2..Y (default: per KPI, the latest figure "
+                        "published by --as-of)")
+    p.add_argument("--as-of", dest="as_of", metavar="DATE",
+                   help="point in time, YYYY-MM-DD: use only figures published on or before DATE (undated figures "
+                        "count from fiscal-year end + 365 days); default: the data's as-of date")
     p.add_argument("--weights", metavar="P=W,...",
                    help="pillar weights, e.g. energy=0.3,water=0.2,procurement=0.3,circularity=0.1,disclosure=0.1 "
                         "(pillars not named keep the default 0.2)")
     p.add_argument("--aggregation", choices=("arithmetic", "geometric"), help="pillar aggregation (default arithmetic)")
     p.add_argument("--min-coverage", type=float, metavar="X",
-                   help="withhold the composite below this coverage 0..1 (default 0.5)")
+                   help="withhold the composite below this weighted-KPI coverage 0..1 (default 0.5)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the core sub-commands to the top-level parser."""
     p = sub.add_parser("score", help="score every company (table on screen, or CSV with --out)",
-                       description="Score every company in the universe on energy, water, procurement quality, "
-                                   "circularity and disclosure, with a composite, rating, coverage and flags.")
+                       description="Score every company in the universe on energy, water, procurement, "
+                                   "circularity and disclosure, with a composite, an esglib rating (AAA..CCC on seven "
+                                   "equal-width bands of the 0-100 composite; not MSCI ESG Ratings, which rate "
+                                   "industry key issues across E, S and G), coverage and flags. Rules: "
+                                   "docs/methodology.md.")
     add_data_args(p)
     p.add_argument("--out", metavar="PATH", help="write the scores as CSV (atomically) instead of printing a table")
     p.add_argument("--all", action="store_true", help="show every column (flags, indicative composite)")
@@ -96,12 +104,36 @@ def check_year(year: int | None, disclosures) -> None:
                           f"choose a year in {lo}..{hi}, or leave --year out to use each company's latest")
 
 
+def as_of_from_args(args: argparse.Namespace):
+    """The ``--as-of`` date as a Timestamp (None when not given); a malformed date is a ConfigError."""
+    text = getattr(args, "as_of", None)
+    if not text:
+        return None
+    import pandas as pd
+
+    from esglib.errors import ConfigError
+
+    try:
+        ts = pd.Timestamp(str(text))
+    except (TypeError, ValueError):
+        ts = pd.NaT
+    if pd.isna(ts) or len(str(text).strip()) != 10:
+        raise ConfigError(f"`--as-of` must be a date YYYY-MM-DD, got {text!r}")
+    return ts
+
+
+def _fx():
+    from esglib.inputs import load_fx_rates
+
+    return load_fx_rates()
+
+
 def _cmd_score(args: argparse.Namespace) -> int:
     from esglib.scoring import score
 
     cfg = config_from_args(args)
     companies, disclosures = _inputs(args)
-    scores = score(disclosures, cfg, year=args.year, companies=companies)
+    scores = score(disclosures, cfg, year=args.year, companies=companies, as_of=as_of_from_args(args), fx=_fx())
     if args.out:
         from esglib.safety import write_csv
 
@@ -112,8 +144,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
         return 0
     print(format_scores(scores, args.all))
     rated = int(scores["composite"].notna().sum())
-    print(f"\n{len(scores)} companies, {rated} rated; NR = composite withheld (coverage below {cfg.min_coverage:.0%} "
-          "of footprint pillars). Disclosures as of the bundled data; `esglib explain TICKER` for details.")
+    print(f"\n{len(scores)} companies, {rated} rated (esglib ratings, not MSCI's); NR = composite withheld (weighted "
+          f"KPI coverage below {cfg.min_coverage:.0%} or fewer than {cfg.min_kpi_share:.0%} of applicable KPIs "
+          f"disclosed). Figures published by {scores.attrs.get('as_of')}; `esglib explain TICKER` for details; "
+          "rules in docs/methodology.md.")
     return 0
 
 
@@ -136,7 +170,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
     cfg = config_from_args(args)
     companies, disclosures = _inputs(args)
-    ex = explain(args.ticker, disclosures, cfg, year=args.year, companies=companies)
+    ex = explain(args.ticker, disclosures, cfg, year=args.year, companies=companies, as_of=as_of_from_args(args),
+                 fx=_fx())
     if args.out:
         from esglib.safety import write_csv
 
@@ -146,15 +181,16 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     a = ex.attrs
     comp = "withheld (coverage too low)" if a["withheld"] else f"{a['composite']:.1f}"
     fy = "-" if pd.isna(a["fiscal_year"]) else int(a["fiscal_year"])
-    print(f"{a['ticker']}: composite {comp}, rating {a['rating']}, coverage {a['coverage']:.0%}, fiscal year {fy}")
+    print(f"{a['ticker']}: composite {comp}, esglib rating {a['rating']}, coverage {a['coverage']:.0%}, fiscal year "
+          f"{fy}, figures published by {a.get('as_of')}")
     print(f"flags: {a['flags'] or 'none'}\n")
-    show = ex[["pillar", "metric", "value", "unit", "fiscal_year", "compared_with", "metric_score",
+    show = ex[["pillar", "metric", "value", "unit", "fiscal_year", "published_on", "compared_with", "metric_score",
                "weight_in_pillar", "contribution", "source"]].copy()
     show["value"] = show["value"].map(lambda v: "not disclosed" if pd.isna(v) else f"{v:,.4g}")
     show["fiscal_year"] = show["fiscal_year"].map(lambda v: "" if pd.isna(v) else str(int(v)))
     show["compared_with"] = show["compared_with"].fillna("")
     for c in ("metric_score", "contribution"):
-        show[c] = show[c].map(lambda v: f"{v:6.2f}")
+        show[c] = show[c].map(lambda v: "     -" if pd.isna(v) else f"{v:6.2f}")
     show["weight_in_pillar"] = show["weight_in_pillar"].map(lambda v: f"{v:.2f}")
     notes, refs = _footnotes(ex)
     show["source"] = refs

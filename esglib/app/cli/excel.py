@@ -67,7 +67,11 @@ def _cmd_scorecard(args: argparse.Namespace) -> int:
     companies = load_companies(args.companies) if args.companies else bundled.companies()
     disclosures = load_disclosures(args.disclosures or DATA_DIR / "disclosures.csv", companies)
     check_year(args.year, disclosures)
-    scores = score(disclosures, cfg, year=args.year, companies=companies)
+    from esglib.app.cli.core import as_of_from_args
+    from esglib.inputs import load_fx_rates
+
+    scores = score(disclosures, cfg, year=args.year, companies=companies, as_of=as_of_from_args(args),
+                   fx=load_fx_rates())
     holdings = summary = prices_as_of = None
     if args.holdings:
         holdings, summary, prices_as_of = _holdings(args, scores, disclosures, companies)

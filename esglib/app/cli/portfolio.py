@@ -320,12 +320,14 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
                                              source=args.source),
                        disclosures=disclosures, companies=companies, **kw)
     from esglib.analysis import alpha_regression
+    from esglib.backtest import scored_period, scored_returns
 
     alpha = alpha_base = None
     if res.benchmark_returns.notna().sum() > 90 and p_is_ticker(args.benchmark):
         alpha = alpha_regression(res.returns, res.benchmark_returns)
-    if res.base_returns is not None and len(res.base_returns) > 90:
-        alpha_base = alpha_regression(res.returns, res.base_returns)
+    scored = scored_returns(res)  # before the first scores the strategy *is* the base: compare where it is not
+    if res.base_returns is not None and scored["base"].notna().sum() > 90:
+        alpha_base = alpha_regression(scored["strategy"], scored["base"])
     if args.out:
         from esglib.safety import write_csv
 
@@ -336,6 +338,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         out = res.to_dict()
         out["alpha_regression"] = alpha.to_dict() if alpha is not None else None
         out["alpha_vs_base"] = alpha_base.to_dict() if alpha_base is not None else None
+        out["scored_period"] = scored_period(res)
         from esglib.safety import dump_json
 
         dump_json(out, sys.stdout)
@@ -344,6 +347,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     print(f"strategy {p['strategy']} on {p['base']} vs benchmark {p['benchmark']}: {p['start']} .. {p['end']}, "
           f"{p['n_rebalances']} rebalances ({'monthly' if p['rebalance'] == 'M' else 'quarterly'}), "
           f"costs {p['cost_bps']:g} bps, prices: {p['source']}")
+    print(scored_period(res))
     m = res.metrics.copy()
     pct = ["cagr", "volatility", "max_drawdown", "tracking_error", "active_share", "turnover_annual"]
     shown = m.astype(object)
@@ -356,7 +360,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     print(shown.to_string())
     print("\n(base = the unscreened starting portfolio; strategy_vs_base measures beta, tracking error, "
           "information ratio and active share against it: what the screen added)")
-    for label, a in ((f"vs {p['benchmark']}", alpha), ("vs base (what the screen added)", alpha_base)):
+    for label, a in (("vs the unscreened base, scored period (what the screen added)", alpha_base),
+                     (f"vs {p['benchmark']} (the AI-sector bet, not the screen)", alpha)):
         if a is None:
             continue
         print(f"\nalpha {label} (monthly excess returns, Newey-West {a.lags} lags): "

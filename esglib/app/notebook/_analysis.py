@@ -11,7 +11,7 @@ import pandas as pd
 
 from esglib.analysis import alpha_regression
 from esglib.app import bundled
-from esglib.backtest import esg_backtest
+from esglib.backtest import esg_backtest, scored_returns
 from esglib.errors import ConfigError, EsglibError
 from esglib.market import prices
 from esglib.outputs import plots
@@ -211,6 +211,7 @@ def run_screen_backtests(strategies: tuple[str, ...] = ("tilt", "best-in-class",
         kwargs["prices"] = bundled.prices(companies, holdings=kwargs.get("holdings"),
                                           benchmark=kwargs.get("benchmark", "SPY"), end=kwargs.get("end"),
                                           source=source)
+    kwargs.setdefault("scores_cache", {})  # same data and config for every strategy: score each date once
     return {s: esg_backtest(s, disclosures=disclosures, companies=companies, **kwargs) for s in strategies}
 
 
@@ -258,7 +259,8 @@ def alpha_table(results: Mapping[str, Any], against: str = "benchmark") -> pd.Da
     results : mapping
         Strategy name -> :class:`esglib.backtest.BacktestResult`.
     against : {"benchmark", "base"}
-        Market series of the regression: the benchmark ETF, or the base portfolio (what the screen itself adds).
+        Market series of the regression: the benchmark ETF (whole run), or the base portfolio over the scored
+        period (:func:`esglib.backtest.scored_returns`: what the screen itself added).
 
     Returns
     -------
@@ -271,8 +273,11 @@ def alpha_table(results: Mapping[str, Any], against: str = "benchmark") -> pd.Da
     rows = {}
     caveat = ""
     for name, r in results.items():
-        market = r.benchmark_returns if against == "benchmark" else r.base_returns
-        a = alpha_regression(r.returns, market)
+        if against == "benchmark":
+            a = alpha_regression(r.returns, r.benchmark_returns)
+        else:  # before the first scores the strategy *is* the base: compare over the scored period only
+            scored = scored_returns(r)
+            a = alpha_regression(scored["strategy"], scored["base"])
         rows[name] = {"alpha_annual": a.alpha_annual, "alpha_t": a.alpha_t, "alpha_p": a.alpha_p, "beta": a.beta,
                       "beta_t": a.beta_t, "r_squared": a.r_squared, "n_obs": a.n_obs, "lags": a.lags,
                       "conclusion": a.conclusion}

@@ -300,7 +300,9 @@ def _explain_all(rows: pd.DataFrame, inp: _Inputs) -> tuple[dict[str, pd.DataFra
     # the universe of the scores themselves when none is given (ticker, company, peer group are all explain needs)
     companies = inp.companies if inp.companies is not None else (
         inp.scores[["company", "peer_group"]].rename_axis("ticker").reset_index())
-    explained = explain_many(wanted, inp.disclosures, inp.config, inp.year, companies=companies) if wanted else {}
+    as_of = inp.scores.attrs.get("as_of") if hasattr(inp, "scores") else None
+    explained = explain_many(wanted, inp.disclosures, inp.config, inp.year, companies=companies,
+                             as_of=as_of) if wanted else {}
     for t in rows.index:
         if t not in scored:
             notes[t] = "not in the scored universe: no metric table"

@@ -80,16 +80,20 @@ def _formulas(lay: _Layout, r: int, aggregation: str) -> dict[str, _F]:
     w_all = f"Weights!$B${_W_ROW}:$F${_W_ROW}"
     w_foot = f"Weights!$B${_W_ROW}:$E${_W_ROW}"
     has = f"{lay.cell('has_energy', r)}:{lay.cell('has_circularity', r)}"
+    # coverage (docs/methodology.md s.4): each footprint pillar's weight times the weighted share of its applicable
+    # KPIs disclosed (the has_<pillar> columns), over the footprint weights
     coverage = _F(f"=IF(SUM({w_foot})>0,SUMPRODUCT({has},{w_foot})/SUM({w_foot}),1)")
     pillars = f"{lay.cell('energy', r)}:{lay.cell('disclosure', r)}"
     cov = lay.cell("coverage", r)
+    present = f"SUMPRODUCT(ISNUMBER({pillars})*{w_all})"  # a pillar without a scorable KPI is left out
     if aggregation == "geometric":
-        terms = "+".join(f"{_weights_ref(i)}*LN(MAX({lay.cell(p, r)},Weights!{_W_FLOOR}))"
-                         for i, p in enumerate(_PILLARS))
-        value = f"EXP(({terms})/SUM({w_all}))"
+        terms = "+".join(f"IF(ISNUMBER({lay.cell(p, r)}),{_weights_ref(i)}*LN(MAX({lay.cell(p, r)},"
+                         f"Weights!{_W_FLOOR})),0)" for i, p in enumerate(_PILLARS))
+        value = f"EXP(({terms})/{present})"
     else:
-        value = f"SUMPRODUCT({pillars},{w_all})/SUM({w_all})"
-    composite = _F(f'=IF({cov}<Weights!{_W_MINCOV}-{_COVERAGE_TOL},"",{value})')
+        value = f"SUMPRODUCT({pillars},{w_all})/{present}"
+    kpi_ok = lay.cell("kpi_share_ok", r)
+    composite = _F(f'=IF(OR({cov}<Weights!{_W_MINCOV}-{_COVERAGE_TOL},{kpi_ok}=0),"",{value})')
     comp = lay.cell("composite", r)
     edges = f"Weights!$B${_W_EDGE_ROW}:$H${_W_EDGE_ROW}"
     labels = f"Weights!$B${_W_LABEL_ROW}:$H${_W_LABEL_ROW}"
@@ -121,7 +125,7 @@ def _write_summary(book: _Book, ws, rows: pd.DataFrame, cfg, holdings_mode: bool
     if holdings_mode:
         columns.append("weight")
     columns += [*_PILLARS, "composite", "rating", "coverage", "flags", "n_figures",
-                *(f"has_{p}" for p in _FOOTPRINT)]
+                *(f"has_{p}" for p in _FOOTPRINT), "kpi_share_ok"]
     head = [f"esglib AI-footprint scorecard: {'portfolio holdings' if holdings_mode else 'company ranking'}"]
     top: list[tuple[list[Any], Any]] = [(head, "title")]
     for n in notes:
@@ -152,14 +156,16 @@ def _write_summary(book: _Book, ws, rows: pd.DataFrame, cfg, holdings_mode: bool
                         f'SUMPRODUCT({wr},{cr})/SUMPRODUCT({wr}*ISNUMBER({cr})),"")')
 
     header_names = {"fiscal_year": "fiscal year", "n_figures": "figures on file", "weight": "weight",
-                    **{f"has_{p}": f"discloses {p} (1/0)" for p in _FOOTPRINT}}
+                    **{f"has_{p}": f"share of {p} KPIs disclosed" for p in _FOOTPRINT},
+                    "kpi_share_ok": "discloses enough of its KPIs (1/0)"}
     headers = [header_names.get(c, c) for c in columns]
     # one number format per column: years and counts as integers, scores with two decimals, shares as percent
     styles = {"fiscal_year": "fmt:" + FORMATS["year"], "n_figures": "fmt:" + FORMATS["count"],
               "weight": "fmt:" + FORMATS["fraction"], "coverage": "fmt:" + FORMATS["fraction"],
               "composite": "fmt:" + FORMATS["score"], "flags": "wrap",
               **{p: "fmt:" + FORMATS["score"] for p in _PILLARS},
-              **{f"has_{p}": "fmt:" + FORMATS["count"] for p in _FOOTPRINT}}
+              **{f"has_{p}": "fmt:" + FORMATS["fraction"] for p in _FOOTPRINT},
+              "kpi_share_ok": "fmt:" + FORMATS["count"]}
     # top-aligned, so that a row reads across when its flags wrap over two or three lines
     row_styles = ["top" if c not in styles else styles[c] if c == "flags" else "top+" + styles[c] for c in columns]
     # column-wise plain Python values (iterating rows of a frame is slow and deep-copies its attrs)
@@ -168,8 +174,13 @@ def _write_summary(book: _Book, ws, rows: pd.DataFrame, cfg, holdings_mode: bool
         if c in rows.columns:
             data[c] = _column_values(rows[c])
     has = [_pillar_has(f) for f in rows["flags"].tolist()] if "flags" in rows.columns else [[1] * 4] * n
+    pillar_cov = rows.attrs.get("pillar_coverage") or {}
+    kpi_ok = rows.attrs.get("meets_min_kpi_share") or {}
+    if pillar_cov:  # methodology v2: the weighted share of each pillar's applicable KPIs disclosed
+        has = [list(pillar_cov.get(t, (0.0,) * 4)) for t in data["ticker"]]
     for i, p in enumerate(_FOOTPRINT):
         data[f"has_{p}"] = [h[i] for h in has]
+    data["kpi_share_ok"] = [int(kpi_ok.get(t, not pillar_cov)) for t in data["ticker"]]
     # widths fit the values and the longest word of each wrapped header; the header row grows to fit
     shown = {"rank": [999], "composite": [99.99], "rating": ["CCC", "NR"], "coverage": [1.0]}
     caps = {"company": 30, "flags": 60}
@@ -517,36 +528,52 @@ def _write_methodology(book: _Book, ws, cfg, as_of_lines: Sequence[str], year: i
     _widths(ws, [26, 14, 14, 16, 14, 90])
     _print_setup(ws, title_rows="1:1")
     w = cfg.weights
-    norm = {"percentile": "percentile rank (Hazen: (rank - 0.5) / n x 100)",
-            "minmax": "min-max scaling to 1..100", "zscore": "z-score mapped through the normal CDF to 0..100"}
+    norm = {"percentile": "peer percentile 1 + 99 x (rank - 1) / (n - 1)",
+            "minmax": "min-max scaling to 1..100", "zscore": "z-score mapped through the normal CDF to 1..100"}
     agg = ("a weighted geometric mean, exp(sum w ln max(pillar, floor)), with floor "
            f"{cfg.geometric_floor:g}: only partly compensatory" if cfg.aggregation == "geometric"
            else "a weighted arithmetic mean, sum w x pillar / sum w: fully compensatory")
     steps = [
+        "Every rule, with its source and rationale: docs/methodology.md in the esglib repository.",
         "1. For each company, year and metric one cited figure is chosen: preferred basis (operating over design), "
         "then the latest report edition, then the best data quality, then the company-wide boundary.",
-        "2. Derived KPIs (intensities, procurement quality, certificate reliance...) are computed from those figures "
-        "with the formulas below; nothing is imputed.",
-        "3. Each company is scored on "
-        + ("its latest fiscal year with a figure" if year is None else f"fiscal year {int(year)}")
-        + "; a KPI may come from up to "
-        f"{cfg.carry_forward_years} earlier year(s) (flagged stale_figures_carried_forward).",
-        f"4. Each KPI is normalised to 0-100 by {norm.get(cfg.normalisation, cfg.normalisation)}, "
+        "2. Only figures published by the as-of date are used (their published_on date; a figure without one counts "
+        f"from fiscal-year end + {cfg.publication_lag_days} days, flagged published_on_estimated). Derived KPIs are "
+        "computed with the formulas below. esglib imputes no figure: a missing figure stays missing and scores "
+        f"{cfg.missing_score:g} as not disclosed; revenue in another currency is converted with the cited rate of "
+        "its year (data/fx_rates.csv), never an assumed rate.",
+        "3. Each KPI comes from "
+        + ("the latest fiscal year that ended at most "
+           f"{cfg.carry_forward_years + 1} years before the as-of date" if year is None else
+           f"fiscal years {int(year) - cfg.carry_forward_years}..{int(year)}")
+        + "; a KPI older than the company's newest year is flagged stale_figures_carried_forward.",
+        "4. KPIs with a physical or logical scale (PUE, WUE, shares, the supplier programme) are scored against "
+        "fixed, cited reference points (data/reference_points.csv: PUE 1.0 -> 100, 1.58 -> 50; WUE 0 -> 100, 1.8 "
+        "L/kWh -> 50; a share scores 1 + 0.99 x share), linear and clipped to 1..100. Intensities and server life "
+        f"are scored by {norm.get(cfg.normalisation, cfg.normalisation)} "
         + ("within the peer group" if cfg.peer_relative else "across the whole universe")
-        + (f" (groups with fewer than {cfg.min_peer_size} disclosers use the whole universe)"
-           if cfg.peer_relative else "") + "; lower-is-better KPIs are reversed first.",
-        f"5. A KPI that is not disclosed scores {cfg.missing_score:g}: never better than disclosing the worst value.",
-        "6. A pillar is the weighted mean of its KPI scores (weights in the table below). The disclosure pillar is "
-        f"100 x the quality-weighted share of the {len(CORE_DISCLOSURES)} core figures disclosed (quality weights "
-        + ", ".join(f"{k}: {v:g}" for k, v in cfg.quality_weights.items()) + ").",
+        + f", only where at least {cfg.min_peer_size} companies disclose them; otherwise they are shown but "
+        "unscored (flag kpi_unscored_small_peer_set). PUE, WUE, cooling and server life apply to data-centre "
+        "operators only (" + ", ".join(cfg.dc_operator_groups) + ").",
+        f"5. An applicable KPI that is not disclosed scores {cfg.missing_score:g}: never better than disclosing the "
+        "worst value (every disclosed value scores at least 1).",
+        "6. A pillar is the weighted mean of its applicable, scorable KPI scores (weights in the table below; weight "
+        "0 = shown, not scored). The disclosure pillar is 100 x the quality-weighted share of the applicable core "
+        "figures disclosed (quality weights " + ", ".join(f"{k}: {v:g}" for k, v in cfg.quality_weights.items())
+        + ").",
         f"7. The composite is {agg}. Pillar weights: " + ", ".join(f"{p} {w[p]:.0%}" for p in _PILLARS)
-        + " (editable on the Weights sheet).",
-        f"8. Coverage = share of footprint-pillar weight (energy, water, procurement, circularity) with at least "
-        f"one disclosed KPI. Below {cfg.min_coverage:.0%} the composite is withheld (blank) and the rating is NR.",
-        "9. Rating bands CCC..AAA cut the composite at "
-        + ", ".join(f"{e:.2f}" for e in cfg.band_edges) + " (MSCI-style equal widths by default).",
-        "10. Percentiles are relative: a high score means better than peers on disclosed figures, not a small "
-        "footprint in absolute terms.",
+        + " (editable on the Weights sheet); a pillar without any scorable KPI is left out and the others rescaled.",
+        "8. Coverage = weighted share of the applicable KPIs disclosed (each footprint pillar's weight shared among "
+        f"its KPIs). Below {cfg.min_coverage:.0%}, or with fewer than {cfg.min_kpi_share:.0%} of the applicable KPIs "
+        "disclosed, the composite is withheld (blank) and the rating is NR.",
+        "9. esglib ratings CCC..AAA cut the composite at " + ", ".join(f"{e:.2f}" for e in cfg.band_edges)
+        + " (seven equal-width bands of 0-100; the top is reachable). These are esglib ratings, not MSCI ESG "
+        "Ratings: MSCI rates industry-specific key issues across E, S and G and normalises by industry; esglib rates "
+        "only the AI footprint from the company's own figures, with absolute band cut-offs. The scales are not "
+        "comparable.",
+        "10. Peer percentiles are relative: a high score means better than peers on disclosed figures, not a small "
+        "footprint in absolute terms. The contractual instruments' effect (location - market Scope 2) / location "
+        "measures every contractual instrument and is shown, not scored.",
     ]
     book.row(ws, ["Methodology: how the scores are built"], "title")
     for s in steps:
@@ -558,7 +585,9 @@ def _write_methodology(book: _Book, ws, cfg, as_of_lines: Sequence[str], year: i
         mw = cfg.metric_weights.get(spec.pillar, {})
         total = sum(mw.values()) or 1.0
         book.row(ws, [name, spec.pillar, spec.unit, "higher" if spec.higher_is_better else "lower",
-                      mw.get(name, 0.0) / total, spec.formula], [None, None, None, None, "fmt:0%", None])
+                      mw.get(name, 0.0) / total, spec.formula + (" [shown, not scored]" if mw.get(name, 0.0) == 0
+                                                                 else "")],
+                 [None, None, None, None, "fmt:0%", None])
     book.row(ws, [])
     book.row(ws, ["Core figures of the disclosure pillar"], "band")
     book.row(ws, [", ".join(CORE_DISCLOSURES)])
