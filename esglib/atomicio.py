@@ -179,7 +179,7 @@ def _name_max(folder: Path) -> int:
 
 
 def check_output_path(target: str | os.PathLike[str], inputs: dict[str, object] | None = None,
-                      flag: str = "--out") -> Path:
+                      flag: str = "--out", command: str = "") -> Path:
     """Check, before any work, that ``target`` can be written without harming anything.
 
     Parameters
@@ -191,6 +191,8 @@ def check_output_path(target: str | os.PathLike[str], inputs: dict[str, object] 
         (compared after resolving symlinks, and by inode, so hard links count).
     flag : str
         How the user named the output (for the message).
+    command : str
+        The command running, for the message ("one of the report's inputs").
 
     Returns
     -------
@@ -206,8 +208,9 @@ def check_output_path(target: str | os.PathLike[str], inputs: dict[str, object] 
     shown = str(target)
     for label, src in (inputs or {}).items():
         if src is not None and same_file(p, src):
-            raise ConfigError(f"`{flag}` {shown}: is the same file as the input {label} ({src}); esglib never "
-                              "overwrites its input: choose another output name")
+            whose = f"one of the {command}'s inputs" if command else "one of its inputs"
+            raise ConfigError(f"`{flag}` {shown}: is the same file as the input {label} ({src}), {whose}; esglib "
+                              "never overwrites its input: choose another output name")
     if p.name in ("", ".", ".."):
         raise ConfigError(f"`{flag}` {shown}: names a folder, not a file")
     try:

@@ -69,7 +69,7 @@ def check_paths(args: argparse.Namespace) -> None:
         _check_input(flag, path)
     out = getattr(args, "out", None)
     if out:
-        check_output_path(out, _inputs(args), "--out")
+        check_output_path(out, _inputs(args), "--out", getattr(args, "command", "") or "")
     out_dir = getattr(args, "out_dir", None)
     if out_dir:
         p = Path(out_dir)
