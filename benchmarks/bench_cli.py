@@ -13,8 +13,8 @@ of each (``os.wait4``), and at the end the growth exponent (slope of log time on
 esglib <= 1.5x pandas at 10k and 100k companies, memory within 2x.
 
 Run: ``python benchmarks/bench_cli.py [--sizes 1000,10000,30000,100000] [--repeat 3]``.
-``--lift-cap`` runs esglib through a shim that raises the old fixed row cap (``esglib.readers.MAX_ROWS``), so the
-code before ``--max-rows`` existed can be measured on the larger files.
+``--lift-cap`` runs esglib through a shim that raises the old fixed caps (``esglib.readers.MAX_ROWS`` and
+``MAX_FILE_BYTES``), so the code before ``--max-rows`` existed can be measured on the larger files.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from _synthetic import ROWS_PER_COMPANY, write_universe  # noqa: E402
 
 TARGET_RATIO = 1.5
 TARGET_MEM = 2.0
-LIFT_CAP = ("import sys, esglib.readers as r; r.MAX_ROWS = 10**9; from esglib.cli import main; "
-            "sys.exit(main(sys.argv[1:]))")
+LIFT_CAP = ("import sys, esglib.readers as r; r.MAX_ROWS = 10**9; r.MAX_FILE_BYTES = 2**40; "
+            "from esglib.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
 def supports_max_rows() -> bool:
