@@ -4,7 +4,7 @@ The companies, figures and sources below are synthetic (random numbers with "syn
 exercise the writer. Both timings are taken in the same run on the same machine, best of ``--repeat`` interleaved runs:
 
 * ``to_excel``: ``scores.to_excel(path)`` of the summary table (pandas + openpyxl), the baseline;
-* ``scorecard``: :func:`esglib.export.write_scorecard` with ``scores`` given (Summary with live formulas,
+* ``scorecard``: :func:`esglib.outputs.excel.write_scorecard` with ``scores`` given (Summary with live formulas,
   colour scales, Weights, Methodology; no per-company sheets above 60 companies), the target being at most
   2x the baseline;
 * ``scorecard + sources``: the same plus ``disclosures``, which adds the Sources sheet (one row per cited
@@ -29,8 +29,8 @@ TARGET_RATIO = 2.0
 
 def synthetic_universe(n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``n`` synthetic companies and their synthetic disclosures (validated-frame shape)."""
-    from esglib.data import PEER_GROUPS
-    from esglib.schema import DISCLOSURE_COLUMNS
+    from esglib.inputs import PEER_GROUPS
+    from esglib.inputs import DISCLOSURE_COLUMNS
 
     rng = np.random.default_rng(seed)
     tickers = [f"SYN{i:05d}" for i in range(n)]
@@ -78,7 +78,7 @@ def _timed(fn) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from esglib.export import write_scorecard
+    from esglib.outputs.excel import write_scorecard
     from esglib.scoring import score
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

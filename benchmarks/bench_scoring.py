@@ -24,8 +24,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from esglib.data import PEER_GROUPS  # noqa: E402
-from esglib.metrics import KPI_SPECS  # noqa: E402
+from esglib.inputs import PEER_GROUPS  # noqa: E402
+from esglib.scoring import KPI_SPECS  # noqa: E402
 from esglib.scoring import ScoreConfig, score, sensitivity  # noqa: E402
 
 YEARS = 10

@@ -3,9 +3,10 @@
 The public API is re-exported here and imported lazily (``import esglib`` does not import pandas), so the
 command line and ``import esglib`` stay fast. See ``README.md`` for a tour.
 
-Layers (imports flow one way): ``units``/``schema``/``readers``/``data`` -> ``metrics`` -> ``scoring`` ->
-``portfolio``/``backtest``; at the edge: ``market`` (yfinance), ``stats`` (statsmodels), ``plots`` (seaborn),
-``export`` (openpyxl), ``scenarios``, ``cli``.
+Layers (imports flow one way, see ``docs/architecture.md``): base modules ``errors``, ``vocabulary``,
+``atomicio`` -> ``inputs`` -> ``market`` -> ``scoring`` -> ``portfolio`` -> ``backtest`` -> ``analysis`` ->
+``outputs`` -> ``app`` (command line, demo, notebook helpers, and :mod:`esglib.app.bundled`, the only
+library code that loads the bundled files).
 """
 
 from __future__ import annotations
@@ -24,16 +25,16 @@ _EXPORTS: dict[str, str] = {
     "MarketDataError": "esglib.errors",
     "Problem": "esglib.errors",
     # data
-    "load_companies": "esglib.data",
-    "load_disclosures": "esglib.data",
-    "load_macro": "esglib.data",
-    "select_figures": "esglib.data",
-    "available_as_of": "esglib.data",
-    "METRICS": "esglib.schema",
-    "convert": "esglib.units",
+    "load_companies": "esglib.inputs",
+    "load_disclosures": "esglib.inputs",
+    "load_macro": "esglib.inputs",
+    "select_figures": "esglib.inputs",
+    "available_as_of": "esglib.inputs",
+    "METRICS": "esglib.inputs",
+    "convert": "esglib.inputs",
     # metrics and scoring
-    "compute_metrics": "esglib.metrics",
-    "KPI_SPECS": "esglib.metrics",
+    "compute_metrics": "esglib.scoring",
+    "KPI_SPECS": "esglib.scoring",
     "ScoreConfig": "esglib.scoring",
     "score": "esglib.scoring",
     "explain": "esglib.scoring",
@@ -56,40 +57,42 @@ _EXPORTS: dict[str, str] = {
     "score_tilt": "esglib.portfolio",
     "apply_screens": "esglib.portfolio",
     "company_footprint": "esglib.portfolio",
-    "covariance": "esglib.optimise",
-    "optimise": "esglib.optimise",
-    "OptimiseResult": "esglib.optimise",
-    "InfeasibleError": "esglib.optimise",
-    "tradeoff_curve": "esglib.optimise",
+    "covariance": "esglib.portfolio",
+    "optimise": "esglib.portfolio",
+    "OptimiseResult": "esglib.portfolio",
+    "InfeasibleError": "esglib.portfolio",
+    "tradeoff_curve": "esglib.portfolio",
     "BacktestResult": "esglib.backtest",
     "run_backtest": "esglib.backtest",
     "esg_backtest": "esglib.backtest",
     "point_in_time_scores": "esglib.backtest",
     "performance_table": "esglib.backtest",
-    "alpha_regression": "esglib.stats",
-    "cross_section_regression": "esglib.stats",
-    "newey_west_lags": "esglib.stats",
+    "alpha_regression": "esglib.analysis",
+    "cross_section_regression": "esglib.analysis",
+    "newey_west_lags": "esglib.analysis",
     # excel (issue 5)
-    "write_scorecard": "esglib.export",
-    "write_template": "esglib.export",
+    "write_scorecard": "esglib.outputs",
+    "write_template": "esglib.outputs",
     # scenarios (issue 6)
-    "carbon_price_shock": "esglib.scenarios",
-    "electricity_growth": "esglib.scenarios",
-    "water_stress": "esglib.scenarios",
+    "carbon_price_shock": "esglib.analysis",
+    "electricity_growth": "esglib.analysis",
+    "water_stress": "esglib.analysis",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 
-#: submodules reachable as attributes (``esglib.scenarios``) without importing them eagerly
-_SUBMODULES = {"units", "schema", "readers", "data", "metrics", "scoring", "portfolio", "optimise", "backtest",
-               "market", "stats", "plots", "export", "scenarios", "primer", "demo"}
+#: submodules reachable as attributes (``esglib.analysis``) without importing them eagerly
+_SUBMODULES = {"errors": "esglib.errors", "vocabulary": "esglib.vocabulary", "atomicio": "esglib.atomicio",
+               "inputs": "esglib.inputs", "market": "esglib.market", "scoring": "esglib.scoring",
+               "portfolio": "esglib.portfolio", "backtest": "esglib.backtest", "analysis": "esglib.analysis",
+               "outputs": "esglib.outputs", "app": "esglib.app", "bundled": "esglib.app.bundled"}
 
 
 def __getattr__(name: str) -> Any:
     """Import public names on first use (PEP 562)."""
     if name in _SUBMODULES:
-        return importlib.import_module(f"esglib.{name}")
+        return importlib.import_module(_SUBMODULES[name])
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'esglib' has no attribute {name!r}")

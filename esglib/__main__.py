@@ -2,6 +2,6 @@
 
 import sys
 
-from esglib.cli import main
+from esglib.app.cli import main
 
 sys.exit(main())

@@ -39,8 +39,10 @@
 import pandas as pd
 
 import esglib
-from esglib import plots, primer
-from esglib._io import REPORTS_DIR
+from esglib.app import bundled
+from esglib.app import notebook as primer
+from esglib.outputs import plots
+from esglib.inputs import REPORTS_DIR
 
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 160)
@@ -67,7 +69,7 @@ inventory = primer.data_inventory()
 inventory
 
 # %%
-print("disclosures as of:", esglib.data.data_as_of())
+print("disclosures as of:", esglib.inputs.data_as_of())
 print("prices as of:     ", inventory.set_index("dataset").loc["daily prices", "as_of"])
 print("outputs go to:    ", OUT)
 
@@ -77,7 +79,7 @@ print("outputs go to:    ", OUT)
 # a few core figures in at least one year (out of 47 companies).
 
 # %%
-disclosures = esglib.load_disclosures()
+disclosures = bundled.disclosures()
 primer.disclosure_counts(disclosures)
 
 # %% [markdown]

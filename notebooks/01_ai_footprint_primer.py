@@ -26,8 +26,10 @@
 import pandas as pd
 
 import esglib
-from esglib import plots, primer
-from esglib._io import REPORTS_DIR
+from esglib.app import bundled
+from esglib.app import notebook as primer
+from esglib.outputs import plots
+from esglib.inputs import REPORTS_DIR
 
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 160)
@@ -43,7 +45,7 @@ OUT.mkdir(parents=True, exist_ok=True)
 # AI, 2025). The two are different scopes from different editions, so 460 -> 415 is not a fall.
 
 # %%
-macro = esglib.load_macro()
+macro = bundled.macro()
 primer.headline_figures(macro)
 
 # %%
@@ -87,7 +89,7 @@ png = plots.keep(plots.us_datacentre_water(macro), OUT / "01_us_datacentre_water
 # says nothing by itself about whether new clean supply was built.
 
 # %%
-disclosures = esglib.load_disclosures()
+disclosures = bundled.disclosures()
 figures = esglib.select_figures(disclosures)
 primer.scope2_methods(disclosures)
 

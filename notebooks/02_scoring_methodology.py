@@ -23,8 +23,10 @@
 import pandas as pd
 
 import esglib
-from esglib import plots, primer
-from esglib._io import REPORTS_DIR
+from esglib.app import bundled
+from esglib.app import notebook as primer
+from esglib.outputs import plots
+from esglib.inputs import REPORTS_DIR
 
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 160)
@@ -38,7 +40,8 @@ OUT.mkdir(parents=True, exist_ok=True)
 # best data quality, company-wide boundary); the `choice` column says why.
 
 # %%
-disclosures = esglib.load_disclosures()
+companies = bundled.companies()
+disclosures = bundled.disclosures()
 figures = esglib.select_figures(disclosures)
 figures[figures["n_candidates"] > 1][["ticker", "fiscal_year", "metric", "value", "n_candidates", "choice"]].head(8)
 
@@ -63,7 +66,7 @@ kpis[kpis["ticker"].isin(["GOOGL", "MSFT", "NVDA"])].dropna(axis=1, how="all").t
 # their KPIs; the composite is withheld (rating `NR`) when less than half of the footprint pillars have data.
 
 # %%
-scores = esglib.score(disclosures)
+scores = esglib.score(disclosures, companies=companies)
 scores.head(12)
 
 # %%
@@ -99,7 +102,7 @@ png = plots.keep(plots.variant_ranks(side_by_side), OUT / "02_variant_ranks.png"
 # the composite; the contributions add up to the composite.
 
 # %%
-why = esglib.explain("MSFT", disclosures)
+why = esglib.explain("MSFT", disclosures, companies=companies)
 why[["pillar", "metric", "value", "unit", "fiscal_year", "compared_with", "metric_score", "weight_in_pillar",
      "pillar_weight", "contribution", "source"]]
 

@@ -35,8 +35,10 @@ tilt_strength = 1.0          # 0 = no tilt; 1 = tilt towards better composites
 import pandas as pd
 
 import esglib
-from esglib import plots, primer
-from esglib._io import REPORTS_DIR
+from esglib.app import bundled
+from esglib.app import notebook as primer
+from esglib.outputs import plots
+from esglib.inputs import REPORTS_DIR
 
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 160)
@@ -47,7 +49,7 @@ OUT.mkdir(parents=True, exist_ok=True)
 import ipywidgets as widgets
 from IPython.display import display
 
-holdings = esglib.load_holdings(primer.repo_path(holdings_path))
+holdings = esglib.load_holdings(primer.repo_path(holdings_path), bundled.companies())
 holdings[["company", "peer_group", "weight", "market_value", "covered"]]
 
 # %% [markdown]
@@ -57,8 +59,8 @@ holdings[["company", "peer_group", "weight", "market_value", "covered"]]
 # share of the portfolio's weight that is. The notes list what could not be computed, and why.
 
 # %%
-disclosures = esglib.load_disclosures()
-summary = esglib.portfolio_summary(holdings, disclosures=disclosures)
+disclosures = bundled.disclosures()
+summary = bundled.portfolio_summary(holdings)
 display(summary.to_frame())
 for note in summary.notes:
     print("-", note)

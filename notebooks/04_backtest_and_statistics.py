@@ -23,8 +23,10 @@
 import pandas as pd
 
 import esglib
-from esglib import plots, primer
-from esglib._io import REPORTS_DIR
+from esglib.app import bundled
+from esglib.app import notebook as primer
+from esglib.outputs import plots
+from esglib.inputs import REPORTS_DIR
 
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 160)
@@ -32,10 +34,10 @@ OUT = REPORTS_DIR  # figures and workbooks go to reports/ (or $ESGLIB_REPORTS_DI
 OUT.mkdir(parents=True, exist_ok=True)
 
 # %%
-from esglib import stats
+from esglib import analysis as stats
 
-companies = esglib.load_companies()
-disclosures = esglib.load_disclosures(companies=companies)
+companies = bundled.companies()
+disclosures = bundled.disclosures()
 
 # %% [markdown]
 # ## 1. Point-in-time backtest

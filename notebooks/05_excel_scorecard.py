@@ -26,8 +26,10 @@
 import pandas as pd
 
 import esglib
-from esglib import plots, primer
-from esglib._io import REPORTS_DIR
+from esglib.app import bundled
+from esglib.app import notebook as primer
+from esglib.outputs import plots
+from esglib.inputs import REPORTS_DIR
 
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 160)
@@ -35,10 +37,10 @@ OUT = REPORTS_DIR  # figures and workbooks go to reports/ (or $ESGLIB_REPORTS_DI
 OUT.mkdir(parents=True, exist_ok=True)
 
 # %%
-from esglib.export import TEMPLATE_COLUMNS
+from esglib.outputs import TEMPLATE_COLUMNS
 
-companies = esglib.load_companies()
-disclosures = esglib.load_disclosures(companies=companies)
+companies = bundled.companies()
+disclosures = bundled.disclosures()
 scores = esglib.score(disclosures, companies=companies)
 holdings = esglib.load_holdings(primer.repo_path("data/sample_portfolio.csv"), companies)
 

@@ -24,8 +24,10 @@
 import pandas as pd
 
 import esglib
-from esglib import plots, primer
-from esglib._io import REPORTS_DIR
+from esglib.app import bundled
+from esglib.app import notebook as primer
+from esglib.outputs import plots
+from esglib.inputs import REPORTS_DIR
 
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 160)
@@ -33,9 +35,10 @@ OUT = REPORTS_DIR  # figures and workbooks go to reports/ (or $ESGLIB_REPORTS_DI
 OUT.mkdir(parents=True, exist_ok=True)
 
 # %%
-from esglib import scenarios
+from esglib import analysis as scenarios
 
-disclosures = esglib.load_disclosures()
+disclosures = bundled.disclosures()
+macro = bundled.macro()
 
 # %% [markdown]
 # ## 1. Carbon-price shock
@@ -47,7 +50,7 @@ disclosures = esglib.load_disclosures()
 
 # %%
 print(scenarios.EUR_USD_NOTE)
-prices = scenarios.carbon_prices(eur_usd=scenarios.DEFAULT_EUR_USD, extra_usd=[150, 200])
+prices = scenarios.carbon_prices(macro, eur_usd=scenarios.DEFAULT_EUR_USD, extra_usd=[150, 200])
 prices
 
 # %%
@@ -77,7 +80,7 @@ location.pivot(index="ticker", columns="scenario", values="cost_pct_revenue")[pr
 # non-disclosers are not covered).
 
 # %%
-holdings = esglib.load_holdings(primer.repo_path("data/sample_portfolio.csv"))
+holdings = esglib.load_holdings(primer.repo_path("data/sample_portfolio.csv"), bundled.companies())
 portfolio = scenarios.portfolio_weighted(shock, holdings)
 portfolio
 
@@ -91,7 +94,7 @@ png = plots.keep(plots.carbon_cost_curve(shock, portfolio), OUT / "06_carbon_cos
 # compound annual rate:
 
 # %%
-growth = scenarios.demand_growth()
+growth = scenarios.demand_growth(macro)
 growth
 
 # %% [markdown]
@@ -102,13 +105,13 @@ growth
 # disclose electricity and both Scope 2 figures for the same year.
 
 # %%
-constant = scenarios.electricity_growth(disclosures=disclosures, market_share="constant")
+constant = scenarios.electricity_growth(disclosures=disclosures, macro=macro, market_share="constant")
 columns = ["ticker", "base_year", "year", "electricity_mwh", "scope2_location_tco2e", "covered_share_pct",
            "scope2_market_tco2e", "target_year", "target_source"]
 constant[constant["year"] == 2030][columns]
 
 # %%
-ramp = scenarios.electricity_growth(disclosures=disclosures, market_share="ramp")
+ramp = scenarios.electricity_growth(disclosures=disclosures, macro=macro, market_share="ramp")
 ramp[ramp["year"] == 2030][columns]
 
 # %%
@@ -120,7 +123,7 @@ png = plots.keep(plots.emissions_paths(ramp), OUT / "06_scope2_paths.png")
 # if procurement keeps up with a load that more than doubles. A grid that decarbonises helps both:
 
 # %%
-greener_grid = scenarios.electricity_growth(disclosures=disclosures, grid_decline_pct=5)
+greener_grid = scenarios.electricity_growth(disclosures=disclosures, macro=macro, grid_decline_pct=5)
 greener_grid[greener_grid["year"] == 2030][["ticker", "electricity_mwh", "grid_factor_t_per_mwh",
                                              "scope2_location_tco2e", "scope2_market_tco2e"]]
 

@@ -18,6 +18,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+# charts are rendered headless in every test (the plotting module never picks a backend itself)
+os.environ.setdefault("MPLBACKEND", "Agg")
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CORE_FIXTURES = FIXTURES / "core"
 
@@ -73,7 +76,7 @@ def _no_network():
 @pytest.fixture(scope="session")
 def companies():
     """The bundled company universe (``data/companies.csv``), loaded once. Do not modify."""
-    from esglib.data import load_companies
+    from esglib.inputs import load_companies
 
     return load_companies()
 
@@ -81,7 +84,7 @@ def companies():
 @pytest.fixture(scope="session")
 def disclosures(companies):
     """The bundled cited disclosures (``data/disclosures.csv``), validated once. Do not modify."""
-    from esglib.data import load_disclosures
+    from esglib.inputs import load_disclosures
 
     return load_disclosures(companies=companies)
 
@@ -95,13 +98,13 @@ def core_fixture_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def core_companies(core_fixture_dir):
-    from esglib.data import load_companies
+    from esglib.inputs import load_companies
 
     return load_companies(core_fixture_dir / "companies.csv")
 
 
 @pytest.fixture(scope="session")
 def core_disclosures(core_fixture_dir, core_companies):
-    from esglib.data import load_disclosures
+    from esglib.inputs import load_disclosures
 
     return load_disclosures(core_fixture_dir / "disclosures.csv", core_companies)

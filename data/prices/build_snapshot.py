@@ -38,10 +38,10 @@ import pyarrow.parquet as pq
 
 HERE = Path(__file__).resolve().parent
 try:
-    from esglib._io import atomic_path
+    from esglib.atomicio import atomic_path
 except ModuleNotFoundError:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, str(HERE.parents[1]))
-    from esglib._io import atomic_path
+    from esglib.atomicio import atomic_path
 
 DEFAULT_SOURCE = HERE.parents[2] / "shared" / "data" / "prices"  # <repo>/../shared/data/prices
 AS_OF = "2026-05-29"

@@ -291,7 +291,7 @@ def _disclosure_cases() -> list[Case]:
         Case("d41_million_rows", "gen:million_rows.csv", D, 2,
              r"file has 1,000,001 lines, more than the [\d,]+ data rows esglib reads",
              "1,000,000-row file, refused before parsing with "
-             "a message (the limit is esglib.readers.MAX_ROWS)", None, commands="validate score"),
+             "a message (the limit is esglib.inputs.MAX_ROWS)", None, commands="validate score"),
     ]
 
 

@@ -1,7 +1,7 @@
 """The bad-input corpus through the real command line: every bad file is refused cleanly, no output is touched.
 
 Each row of ``cases.csv`` (written by ``make_corpus.py``) runs through each of its commands in-process
-(``esglib.cli.main``, fast) and a handful also end to end in a subprocess (``python -m esglib``). A rejected
+(``esglib.app.cli.main``, fast) and a handful also end to end in a subprocess (``python -m esglib``). A rejected
 file must give exit status 2, one ``esglib: error:`` message naming the file, the row/column or cell and the
 rule (the case's regex), no traceback, and leave the ``--out`` target exactly as it was (absent, or a
 pre-existing file byte-identical) with no ``.esglib-tmp-*`` file beside it. Accepted controls (exit 0) prove
@@ -54,12 +54,12 @@ COMMANDS = {
     "validate": (lambda f, out: ["validate", str(f)], None, ()),
     "score": (lambda f, out: ["score", "--disclosures", str(f), "--out", str(out)], "scores.csv", ()),
     "scorecard": (lambda f, out: ["scorecard", "--disclosures", str(f), "--out", str(out), "--no-company-sheets"],
-                  "scorecard.xlsx", ("esglib.export", "esglib.cli.excel")),
+                  "scorecard.xlsx", ("esglib.outputs.excel", "esglib.app.cli.excel")),
     "screen": (lambda f, out: ["screen", "--holdings", str(f), "--out", str(out)], "screen.csv",
-               ("esglib.portfolio", "esglib.cli.portfolio")),
+               ("esglib.portfolio", "esglib.app.cli.portfolio")),
     "scorecard-holdings": (lambda f, out: ["scorecard", "--holdings", str(f), "--out", str(out),
                                            "--no-company-sheets"],
-                           "scorecard.xlsx", ("esglib.portfolio", "esglib.export", "esglib.cli.excel")),
+                           "scorecard.xlsx", ("esglib.portfolio", "esglib.outputs.excel", "esglib.app.cli.excel")),
 }
 #: Bytes of the pre-existing output file (every other case runs over one; the rest over none).
 PREVIOUS = b"previous output: must survive a failed run byte for byte\n"
@@ -104,8 +104,8 @@ def case_path(case: dict[str, str], generated) -> Path:
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str, list[str]]:
-    """``esglib.cli.main(argv)`` in-process: (exit status, stdout, stderr, warning messages)."""
-    from esglib.cli import main
+    """``esglib.app.cli.main(argv)`` in-process: (exit status, stdout, stderr, warning messages)."""
+    from esglib.app.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
@@ -140,7 +140,7 @@ def formula_safe(workbook: Path, source: Path) -> None:
     esglib's carries it."""
     import openpyxl
 
-    from esglib.readers import read_table
+    from esglib.inputs import read_table
 
     frame = read_table(source).frame
     hostile = {v for col in frame.columns for v in frame[col] if isinstance(v, str) and v[:1] in "=+-@"}
@@ -262,18 +262,18 @@ def test_corpus_size_and_coverage():
 
 
 def test_template_columns_match_the_real_template():
-    """The corpus templates use the header of esglib.export.write_template (so they are 'filled templates')."""
-    if importlib.util.find_spec("esglib.export") is None:
-        pytest.skip("esglib.export has not landed")
-    from esglib.export import TEMPLATE_COLUMNS
+    """The corpus templates use the header of esglib.outputs.excel.write_template (so they are 'filled templates')."""
+    if importlib.util.find_spec("esglib.outputs.excel") is None:
+        pytest.skip("esglib.outputs.excel has not landed")
+    from esglib.outputs.excel import TEMPLATE_COLUMNS
 
     assert tuple(make_corpus.T_HEADER) == tuple(TEMPLATE_COLUMNS)
 
 
 def test_real_template_filled_with_bad_rows_names_cells(tmp_path):
     """``esglib template`` output, filled by hand the way an analyst would, is validated cell by cell."""
-    if _missing_modules(("esglib.export", "esglib.cli.excel")):
-        pytest.skip("esglib.export / esglib.cli.excel have not landed")
+    if _missing_modules(("esglib.outputs.excel", "esglib.app.cli.excel")):
+        pytest.skip("esglib.outputs.excel / esglib.app.cli.excel have not landed")
     import openpyxl
 
     path = tmp_path / "filled.xlsx"

@@ -3,8 +3,8 @@
 * **SIGKILL** (POSIX only): a child process writes over an existing file and is killed at a chosen point
   (before the temporary file exists, while the workbook is built, half-way through the zip, after the save but
   before the rename) and at random moments. The existing file must stay byte-identical; the next successful
-  write must leave no ``.esglib-tmp-*`` file in the folder (``esglib._io`` sweeps the temp files of writers
-  that are gone at once, and any other after :data:`esglib._io.STALE_AFTER_SECONDS`).
+  write must leave no ``.esglib-tmp-*`` file in the folder (``esglib.atomicio`` sweeps the temp files of writers
+  that are gone at once, and any other after :data:`esglib.atomicio.STALE_AFTER_SECONDS`).
 * **Market data**: every combination of a failing downloader (network down, rate limit, empty answer, all-NaN
   answer, wrong type, parser error, nonsense prices) with a cache state (none, corrupt file, truncated file,
   unwritable folder) and a source (``auto``, ``yfinance``, ``cache``) either serves prices with a stated
@@ -79,7 +79,7 @@ class Child:
 # ------------------------------------------------------------------------------------------------ atomic writes
 ATOMIC_CHILD = r"""
 import sys, time
-from esglib._io import atomic_write_with
+from esglib.atomicio import atomic_write_with
 
 def writer(tmp):
     with open(tmp, "wb") as fh:
@@ -105,7 +105,7 @@ def test_sigkill_during_atomic_write_keeps_target_and_next_write_sweeps(tmp_path
     assert target.read_bytes() == b"old,content\n1,2\n"
     assert len(temp_files(target.parent)) == 1  # a SIGKILL cannot clean up: the next run must
 
-    from esglib._io import atomic_write_text
+    from esglib.atomicio import atomic_write_text
 
     atomic_write_text(target, "new,content\n")
     assert target.read_text() == "new,content\n"
@@ -115,7 +115,7 @@ def test_sigkill_during_atomic_write_keeps_target_and_next_write_sweeps(tmp_path
 
 def test_sweep_spares_a_live_writer_and_other_targets(tmp_path):
     """A temp file of a writer that is still running (or of another target) is never swept."""
-    from esglib import _io
+    from esglib import atomicio as _io
 
     folder = tmp_path
     mine = folder / f"{TMP_PREFIX}a.csv.{os.getpid()}-{_io._host_tag()}.abc123"  # this process: alive
@@ -131,7 +131,7 @@ def test_sweep_spares_a_live_writer_and_other_targets(tmp_path):
 
 
 def test_new_file_gets_default_permissions_not_0600(tmp_path):
-    from esglib._io import atomic_write_text
+    from esglib.atomicio import atomic_write_text
 
     mask = os.umask(0o022)
     try:
@@ -150,7 +150,7 @@ def pause(word):
     print(word, flush=True)
     time.sleep(120)
 
-import esglib.export as ex
+import esglib.outputs.excel._scorecard as ex
 with open(inputs, "rb") as fh:
     kw = pickle.load(fh)
 if mode == "building":  # temp file exists, workbook being built
@@ -185,8 +185,8 @@ print("done", flush=True)
 @pytest.fixture(scope="module")
 def scorecard_inputs(tmp_path_factory):
     """Scores, disclosures, companies and config of the bundled data, pickled for the children."""
-    pytest.importorskip("esglib.export", reason="esglib.export has not landed")
-    from esglib.data import load_companies, load_disclosures
+    pytest.importorskip("esglib.outputs.excel", reason="esglib.outputs.excel has not landed")
+    from esglib.inputs import load_companies, load_disclosures
     from esglib.scoring import ScoreConfig, score
 
     companies = load_companies()
@@ -240,7 +240,7 @@ def test_sigkill_scorecard_at_each_point(point, tmp_path, scorecard_inputs):
     assert target.read_bytes() == old, f"killed at {point}: the existing workbook changed"
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(TMP_PREFIX)) == ["scorecard.xlsx"]
 
-    from esglib.export import write_scorecard
+    from esglib.outputs.excel import write_scorecard
 
     write_scorecard(target, per_company_sheets=False, **kw)  # the next run
     assert temp_files(folder) == [], "the next run left the killed run's temp file behind"
@@ -285,7 +285,7 @@ def test_sigkill_scorecard_at_random_moments(tmp_path, scorecard_inputs):
             _assert_valid_scorecard(target)
             outcomes.append("new")
             target.write_bytes(old)
-    from esglib.export import write_scorecard
+    from esglib.outputs.excel import write_scorecard
 
     write_scorecard(target, per_company_sheets=False, **kw)
     assert temp_files(folder) == []
@@ -296,7 +296,7 @@ def test_sigkill_scorecard_at_random_moments(tmp_path, scorecard_inputs):
 def test_scorecard_failure_inside_the_write_keeps_target(tmp_path, scorecard_inputs, monkeypatch):
     """An exception half-way (disk full, a bug) leaves the existing workbook and no temp file."""
     _, kw = scorecard_inputs
-    import esglib.export as ex
+    import esglib.outputs.excel._scorecard as ex
 
     target = tmp_path / "scorecard.xlsx"
     old = _existing_workbook(target)
@@ -395,7 +395,7 @@ def snapshot_rows():
 def no_live_yahoo(monkeypatch):
     """Any code path that would reach the real yfinance gets a 'network down' downloader instead."""
     market = pytest.importorskip("esglib.market", reason="esglib.market has not landed")
-    monkeypatch.setattr(market, "_default_downloader",
+    monkeypatch.setattr(market._yahoo, "_default_downloader",
                         lambda: _faulty("network_down", pd.DataFrame()))
     monkeypatch.delenv("ESGLIB_OFFLINE", raising=False)
     return market
@@ -406,7 +406,7 @@ def _prepare_cache(state: str, tmp_path: Path, rows: pd.DataFrame, market, monke
     if state == "permission_denied":  # a read-only cache folder; simulated, since root ignores folder permissions
         import tempfile
 
-        from esglib import _io
+        from esglib import atomicio as _io
 
         (root / "prices").mkdir(parents=True)
         real_mkstemp = tempfile.mkstemp
@@ -497,7 +497,7 @@ def test_market_faults_serve_with_as_of_or_stop(fault, cache_state, tmp_path, sn
 
 def test_network_absent_through_the_cli_states_the_as_of(tmp_path, no_live_yahoo, monkeypatch):
     """`esglib prices show` offline: bundled prices with their as-of date and source, or exit 2 with a message."""
-    from esglib.cli import main
+    from esglib.app.cli import main
 
     cache = tmp_path / "cache"
     (cache / "prices").mkdir(parents=True)
@@ -527,8 +527,8 @@ def test_network_absent_through_the_cli_states_the_as_of(tmp_path, no_live_yahoo
 
 
 def test_screen_with_shares_states_the_price_as_of(tmp_path, no_live_yahoo):
-    pytest.importorskip("esglib.cli.portfolio", reason="esglib.cli.portfolio has not landed")
-    from esglib.cli import main
+    pytest.importorskip("esglib.app.cli.portfolio", reason="esglib.app.cli.portfolio has not landed")
+    from esglib.app.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -541,11 +541,11 @@ def test_screen_with_shares_states_the_price_as_of(tmp_path, no_live_yahoo):
 def test_scorecard_with_shares_states_the_price_as_of(tmp_path, no_live_yahoo):
     """The scorecard of a shares-based holdings file names the bundled snapshot and its as-of date."""
     if any(pytest.importorskip(m, reason=f"{m} has not landed") is None
-           for m in ("esglib.export", "esglib.portfolio", "esglib.cli.excel")):
+           for m in ("esglib.outputs.excel", "esglib.portfolio", "esglib.app.cli.excel")):
         return
     import openpyxl
 
-    from esglib.cli import main
+    from esglib.app.cli import main
 
     target = tmp_path / "scorecard.xlsx"
     out, err = io.StringIO(), io.StringIO()

@@ -43,7 +43,7 @@ _counter = itertools.count()
 
 @pytest.fixture(scope="module")
 def companies():
-    from esglib.data import load_companies
+    from esglib.inputs import load_companies
 
     return load_companies()
 
@@ -106,7 +106,7 @@ def call(fn, path: Path, *args, **kwargs):
 
 def check_loaded(d: pd.DataFrame) -> None:
     """A loaded disclosures frame holds only finite numbers in range."""
-    from esglib.schema import MIN_YEAR
+    from esglib.inputs import MIN_YEAR
 
     assert d["value"].map(lambda v: isinstance(v, float) and math.isfinite(v)).all()
     assert d["fiscal_year"].between(MIN_YEAR, 2100).all()
@@ -124,7 +124,7 @@ FUZZ_CHEAP = settings(suppress_health_check=_HEALTH, deadline=None,
 @FUZZ_CHEAP
 @given(data=mutated(VALID_CSV))
 def test_read_table_on_mutated_csv(data, folder):
-    from esglib.readers import read_table
+    from esglib.inputs import read_table
 
     call(read_table, write(folder, ".csv", data))
 
@@ -132,7 +132,7 @@ def test_read_table_on_mutated_csv(data, folder):
 @FUZZ
 @given(data=mutated(VALID_CSV))
 def test_load_disclosures_on_mutated_csv(data, folder, companies):
-    from esglib.data import load_disclosures
+    from esglib.inputs import load_disclosures
 
     out = call(load_disclosures, write(folder, ".csv", data), companies)
     if out is not None:
@@ -142,7 +142,7 @@ def test_load_disclosures_on_mutated_csv(data, folder, companies):
 @FUZZ
 @given(data=mutated(VALID_XLSX, max_ops=3))
 def test_load_disclosures_on_mutated_xlsx_bytes(data, folder, companies):
-    from esglib.data import load_disclosures
+    from esglib.inputs import load_disclosures
 
     out = call(load_disclosures, write(folder, ".xlsx", data), companies)
     if out is not None:
@@ -167,7 +167,7 @@ with zipfile.ZipFile(io.BytesIO(VALID_XLSX)) as _z:
        data=st.data())
 def test_load_disclosures_on_mutated_workbook_xml(member, data, folder, companies):
     """A valid zip whose XML is damaged reaches openpyxl's parser: still only esglib errors."""
-    from esglib.data import load_disclosures
+    from esglib.inputs import load_disclosures
 
     with zipfile.ZipFile(io.BytesIO(VALID_XLSX)) as z:
         base = z.read(member)
@@ -199,8 +199,8 @@ NUMBERS = ["1.18", "0", "-5", "100", "1e3", "1,234", "12%", "n/a", "", "=1+1", "
 
 @st.composite
 def disclosure_frames(draw) -> pd.DataFrame:
-    from esglib.schema import METRICS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
-    from esglib.units import CANONICAL_UNIT
+    from esglib.inputs import METRICS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+    from esglib.inputs import CANONICAL_UNIT
 
     optional = draw(st.lists(st.sampled_from(OPTIONAL_COLUMNS), unique=True, max_size=len(OPTIONAL_COLUMNS)))
     columns = list(REQUIRED_COLUMNS) + optional
@@ -253,7 +253,7 @@ def frame_xlsx(frame: pd.DataFrame) -> bytes:
 @FUZZ
 @given(frame=disclosure_frames())
 def test_load_disclosures_on_schema_frames_csv(frame, folder, companies):
-    from esglib.data import load_disclosures
+    from esglib.inputs import load_disclosures
 
     path = write(folder, ".csv", frame_csv(frame))
     out = call(load_disclosures, path, companies)
@@ -267,7 +267,7 @@ def test_load_disclosures_on_schema_frames_csv(frame, folder, companies):
 def test_load_disclosures_on_schema_frames_xlsx(frame, folder, companies):
     from openpyxl.utils.exceptions import IllegalCharacterError
 
-    from esglib.data import load_disclosures
+    from esglib.inputs import load_disclosures
 
     try:
         data = frame_xlsx(frame)

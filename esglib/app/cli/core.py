@@ -1,0 +1,152 @@
+"""Core sub-commands: ``score``, ``validate``, ``explain`` and ``demo``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from esglib.app._format import format_scores
+
+__all__ = ["register", "format_scores", "add_data_args", "config_from_args"]
+
+
+def add_data_args(p: argparse.ArgumentParser) -> None:
+    """Add the shared data and scoring options (--disclosures, --companies, --year, --weights, ...)."""
+    p.add_argument("--disclosures", metavar="PATH", help="disclosures CSV/XLSX (default: bundled data/disclosures.csv)")
+    p.add_argument("--companies", metavar="PATH", help="company universe CSV/XLSX (default: bundled data/companies.csv)")
+    p.add_argument("--year", type=int, metavar="Y", help="reference fiscal year (default: each company's latest)")
+    p.add_argument("--weights", metavar="P=W,...",
+                   help="pillar weights, e.g. energy=0.3,water=0.2,procurement=0.3,circularity=0.1,disclosure=0.1 "
+                        "(pillars not named keep the default 0.2)")
+    p.add_argument("--aggregation", choices=("arithmetic", "geometric"), help="pillar aggregation (default arithmetic)")
+    p.add_argument("--min-coverage", type=float, metavar="X",
+                   help="withhold the composite below this coverage 0..1 (default 0.5)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the core sub-commands to the top-level parser."""
+    p = sub.add_parser("score", help="score every company (table on screen, or CSV with --out)",
+                       description="Score every company in the universe on energy, water, procurement quality, "
+                                   "circularity and disclosure, with a composite, rating, coverage and flags.")
+    add_data_args(p)
+    p.add_argument("--out", metavar="PATH", help="write the scores as CSV (atomically) instead of printing a table")
+    p.add_argument("--all", action="store_true", help="show every column (flags, indicative composite)")
+    p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser("validate", help="check a disclosures file (CSV or filled Excel template)",
+                       description="Validate a disclosures CSV/XLSX. Exit 0 with a one-line summary when valid; "
+                                   "exit 2 listing every problem (file, row, column or cell, rule, value) when not.")
+    p.add_argument("path", help="disclosures CSV or XLSX")
+    p.add_argument("--companies", metavar="PATH", help="company universe (default: bundled)")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("explain", help="explain one company's score metric by metric",
+                       description="Show, for one company, each metric's raw value, unit, year, source, peer "
+                                   "percentile, weight and contribution; contributions add up to the composite.")
+    p.add_argument("ticker", help="ticker, e.g. GOOGL")
+    add_data_args(p)
+    p.add_argument("--out", metavar="PATH", help="write the explanation as CSV")
+    p.set_defaults(func=_cmd_explain)
+
+    p = sub.add_parser("demo", help="run the whole chain on the bundled data and write reports/",
+                       description="Score the bundled universe, screen the sample portfolio, backtest the screens, "
+                                   "and write the Excel scorecard and charts into reports/.")
+    p.add_argument("--out-dir", metavar="DIR", help="output folder (default: reports/)")
+    p.add_argument("--quick", action="store_true", help="skip the slower steps (optimised backtest)")
+    p.set_defaults(func=_cmd_demo)
+
+
+def config_from_args(args: argparse.Namespace):
+    """The :class:`~esglib.scoring.ScoreConfig` the options in ``args`` ask for."""
+    from esglib.scoring import ScoreConfig, parse_weights
+
+    cfg = ScoreConfig()
+    if getattr(args, "weights", None):
+        cfg = parse_weights(args.weights, cfg)
+    changes = {}
+    if getattr(args, "aggregation", None):
+        changes["aggregation"] = args.aggregation
+    if getattr(args, "min_coverage", None) is not None:
+        changes["min_coverage"] = args.min_coverage
+    return cfg.replace(**changes) if changes else cfg
+
+
+def _inputs(args: argparse.Namespace):
+    from esglib.inputs import load_companies, load_disclosures
+
+    companies = load_companies(args.companies) if getattr(args, "companies", None) else load_companies()
+    disclosures = load_disclosures(getattr(args, "disclosures", None), companies)
+    return companies, disclosures
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from esglib.scoring import score
+
+    cfg = config_from_args(args)
+    companies, disclosures = _inputs(args)
+    scores = score(disclosures, cfg, year=args.year, companies=companies)
+    if args.out:
+        from esglib.atomicio import atomic_write_text
+
+        atomic_write_text(args.out, scores.to_csv())
+        rated = int(scores["composite"].notna().sum())
+        print(f"wrote {args.out}: {len(scores)} companies, {rated} with a composite "
+              f"(the rest withheld for coverage below {cfg.min_coverage:g})")
+        return 0
+    print(format_scores(scores, args.all))
+    rated = int(scores["composite"].notna().sum())
+    print(f"\n{len(scores)} companies, {rated} rated; NR = composite withheld (coverage below {cfg.min_coverage:.0%} "
+          "of footprint pillars). Disclosures as of the bundled data; `esglib explain TICKER` for details.")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from esglib.inputs import load_companies, load_disclosures
+
+    companies = load_companies(args.companies) if args.companies else load_companies()
+    d = load_disclosures(args.path, companies)
+    canon = d[~d["metric"].str.startswith("other:")]
+    print(f"{args.path}: valid: {len(d)} figures ({len(canon)} canonical) for {d['ticker'].nunique()} companies, "
+          f"fiscal years {d['fiscal_year'].min()}-{d['fiscal_year'].max()}")
+    return 0
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from esglib.scoring import explain
+
+    cfg = config_from_args(args)
+    companies, disclosures = _inputs(args)
+    ex = explain(args.ticker, disclosures, cfg, year=args.year, companies=companies)
+    if args.out:
+        from esglib.atomicio import atomic_write_text
+
+        atomic_write_text(args.out, ex.to_csv(index=False))
+        print(f"wrote {args.out}")
+        return 0
+    a = ex.attrs
+    comp = "withheld (coverage too low)" if a["withheld"] else f"{a['composite']:.1f}"
+    fy = "-" if pd.isna(a["fiscal_year"]) else int(a["fiscal_year"])
+    print(f"{a['ticker']}: composite {comp}, rating {a['rating']}, coverage {a['coverage']:.0%}, fiscal year {fy}")
+    print(f"flags: {a['flags'] or 'none'}\n")
+    show = ex[["pillar", "metric", "value", "unit", "fiscal_year", "compared_with", "metric_score",
+               "weight_in_pillar", "contribution", "source"]].copy()
+    show["value"] = show["value"].map(lambda v: "not disclosed" if pd.isna(v) else f"{v:,.4g}")
+    show["fiscal_year"] = show["fiscal_year"].map(lambda v: "" if pd.isna(v) else str(int(v)))
+    show["compared_with"] = show["compared_with"].fillna("")
+    for c in ("metric_score", "contribution"):
+        show[c] = show[c].map(lambda v: f"{v:6.2f}")
+    show["weight_in_pillar"] = show["weight_in_pillar"].map(lambda v: f"{v:.2f}")
+    show["source"] = show["source"].str.slice(0, 60)
+    print(show.to_string(index=False))
+    print(f"\ncontributions sum to {ex['contribution'].sum():.2f} (the "
+          f"{'indicative ' if a['withheld'] else ''}composite).")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from esglib.app import run_demo
+
+    run_demo(out_dir=args.out_dir, quick=args.quick, stream=sys.stdout)
+    return 0

@@ -1,0 +1,331 @@
+"""Read user tables (CSV or XLSX) into string frames that remember where each cell came from.
+
+Every failure a user can cause (missing file, empty file, wrong delimiter, not UTF-8, corrupt or disguised
+workbook, hostile XML) becomes a :class:`~esglib.errors.DataValidationError` naming the file and the rule.
+Reading untrusted workbooks is protected by defusedxml, which openpyxl uses automatically when installed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from esglib.errors import DataValidationError, Problem
+
+__all__ = ['Table', 'read_table', 'column_letter', 'require_columns']
+
+
+XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+#: Refuse files larger than this (bytes) before parsing: a clear message instead of running out of memory.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+#: Refuse CSV files with more lines than this before parsing (validating a million rows takes minutes and
+#: about 1 GB; no disclosures or holdings file is anywhere near this size): split the file instead.
+MAX_ROWS = 500_000
+#: Refuse workbooks whose members unpack to more than this (bytes, as declared by the zip) before inflating
+#: them: a zip bomb is stopped with a message instead of filling memory.
+MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
+
+
+def column_letter(idx: int) -> str:
+    """0-based column index -> Excel letters (0 -> A, 25 -> Z, 26 -> AA)."""
+    letters = ""
+    idx += 1
+    while idx:
+        idx, rem = divmod(idx - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass(frozen=True)
+class Table:
+    """A user table read as text, with the means to name any cell as the user sees it.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        All cells as ``str`` (blank cells are empty strings); columns are the header names, stripped and
+        lower-cased; index is 0..n-1.
+    file : str
+        The path as given.
+    sheet : str or None
+        Worksheet name for Excel input, None for CSV.
+    header_row : int
+        1-based line/row number of the header.
+    original_columns : tuple of str
+        Header names as written in the file (same order as ``frame.columns``).
+    lines : tuple of int
+        CSV only, when a quoted value spans several lines: the 1-based line on which data row ``i`` starts is
+        ``lines[i]``. Empty when every row is one line (the usual case).
+    """
+
+    frame: pd.DataFrame
+    file: str
+    sheet: str | None = None
+    header_row: int = 1
+    original_columns: tuple[str, ...] = field(default_factory=tuple)
+    lines: tuple[int, ...] = ()
+
+    def row_number(self, index: int) -> int:
+        """1-based line (CSV) or sheet row (Excel) of data row ``index``."""
+        if self.lines and 0 <= int(index) < len(self.lines):
+            return self.lines[int(index)]
+        return int(index) + self.header_row + 1
+
+    def where(self, index: int | None, column: str | None) -> tuple[int | None, str | None]:
+        """(row, column label) for a problem: ``Disclosures!D14`` style for Excel."""
+        row = None if index is None else self.row_number(index)
+        if column is None:
+            return row, None
+        if self.sheet is None or column not in self.frame.columns:
+            return row, column
+        letter = column_letter(list(self.frame.columns).index(column))
+        if row is None:
+            return None, f"{self.sheet}!{letter} ({column})"
+        return row, f"{self.sheet}!{letter}{row} ({column})"
+
+    def problem(self, index: int | None, column: str | None, rule: str, value=None) -> Problem:
+        """Build a :class:`Problem` located at data row ``index`` and ``column``."""
+        row, col = self.where(index, column)
+        return Problem(self.file, row, col, rule, value)
+
+
+def _fail(path: str, rule: str, value=None) -> DataValidationError:
+    return DataValidationError([Problem(str(path), None, None, rule, value)])
+
+
+def _read_csv(path: Path, raw: bytes) -> Table:
+    if raw.startswith(b"PK\x03\x04"):
+        raise _fail(path, "file is an Excel/zip workbook but its name ends in .csv: rename it to .xlsx")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataValidationError([Problem(str(path), line, None,
+                                           "file is not UTF-8 text (re-save it as CSV UTF-8)",
+                                           raw[exc.start: exc.start + 1])]) from None
+    if not text.strip():
+        raise _fail(path, "file is empty (expected a header row and at least one data row)")
+    body = text.lstrip(" \t\r\n")  # blank lines before the header: counted, not parsed
+    lead = text[: len(text) - len(body)].count("\n")
+    first = body.splitlines()[0]
+    if "," not in first and any(sep in first for sep in (";", "\t", "|")):
+        sep = {";": "semicolon", "\t": "tab", "|": "pipe"}[next(s for s in (";", "\t", "|") if s in first)]
+        raise DataValidationError([Problem(str(path), lead + 1, None,
+                                           f"wrong delimiter: the header is {sep}-separated; esglib reads "
+                                           "comma-separated files", first[:80])])
+    lines = text.count("\n") + (not text.endswith("\n"))
+    if lines > MAX_ROWS + 1:
+        raise _fail(path, f"file has {lines:,} lines, more than the {MAX_ROWS:,} data rows esglib reads from one "
+                          "file: split it into smaller files")
+    try:
+        # header=None: the header is taken by hand below, so pandas never turns extra leading fields into an
+        # index, never renames duplicate names, and a row longer than the header is an error on its line;
+        # skip_blank_lines=False keeps blank lines as (blank) rows so row i stays on line header + 1 + i
+        df = pd.read_csv(io.StringIO(body), dtype=str, keep_default_na=False, skipinitialspace=True, header=None,
+                         skip_blank_lines=False)
+    except pd.errors.ParserError as exc:
+        raise DataValidationError([_parser_problem(str(path), str(exc), lead)]) from None
+    except pd.errors.EmptyDataError:
+        raise _fail(path, "file is empty (expected a header row and at least one data row)") from None
+    df = df.fillna("")
+    names = [str(v) if str(v).strip() else f"Unnamed: {j}" for j, v in enumerate(df.iloc[0])]
+    data = df.iloc[1:].reset_index(drop=True)
+    data.columns = names
+    starts = _record_lines(body) if '"' in body else None
+    lines: tuple[int, ...] = ()
+    if starts is not None and len(starts) == len(df) and starts != list(range(1, len(df) + 1)):
+        lines = tuple(lead + n for n in starts[1:])
+    table = _finish(data, str(path), None, lead + 1)
+    return Table(table.frame, table.file, None, table.header_row, table.original_columns, lines)
+
+
+def _record_lines(text: str) -> list[int] | None:
+    """1-based line on which each CSV record starts (quoted values may span lines), or None if unsure."""
+    import csv
+
+    starts: list[int] = []
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+        end = 0
+        for _ in reader:
+            starts.append(end + 1)
+            end = reader.line_num
+    except (csv.Error, ValueError):
+        return None
+    return starts
+
+
+def _parser_problem(file: str, message: str, lead: int = 0) -> Problem:
+    """Locate a pandas CSV parser error on its line (``lead`` blank lines were cut before parsing)."""
+    message = " ".join(message.split())
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if fields:
+        want, line, saw = (int(g) for g in fields.groups())
+        return Problem(file, lead + line, None, f"not a well-formed CSV file: expected {want} fields as in the "
+                                                f"header, saw {saw} (a value containing a comma must be quoted)")
+    quote = re.search(r"EOF inside string starting at row (\d+)", message)
+    if quote:  # pandas counts rows from 0 here: row 3 is line 4
+        return Problem(file, lead + int(quote.group(1)) + 1, None,
+                       "not a well-formed CSV file: a quoted value that starts on this line never closes its quote")
+    line = re.search(r"\bline (\d+)", message)
+    return Problem(file, lead + int(line.group(1)) if line else None, None,
+                   f"not a well-formed CSV file ({message})")
+
+
+def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> Table:
+    if raw.startswith(b"\xd0\xcf\x11\xe0") and "EncryptedPackage".encode("utf-16-le") in raw:
+        raise _fail(path, "the workbook is password-protected (encrypted): save a copy without a password")
+    if not raw.startswith(b"PK"):
+        head = raw[:200].decode("utf-8", "replace")
+        hint = " (it looks like CSV text: rename it to .csv)" if "," in head else ""
+        raise _fail(path, f"not a valid .xlsx workbook: the file is not a zip archive{hint}")
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            unpacked = sum(i.file_size for i in zf.infolist())
+            if unpacked > MAX_UNZIPPED_BYTES:
+                raise _fail(path, f"refused: the workbook unpacks to more than {MAX_UNZIPPED_BYTES / 2**20:.0f} MiB "
+                                  f"({unpacked / 2**20:,.0f} MiB from a {len(raw) / 2**20:,.1f} MiB file; a zip bomb "
+                                  "or an oversized sheet)")
+            bad = zf.testzip()
+            if bad is not None:
+                raise _fail(path, f"corrupt .xlsx workbook: member {bad!r} fails its checksum")
+    except DataValidationError:
+        raise
+    except RuntimeError as exc:  # zipfile: "File ... is encrypted, password required for extraction"
+        raise _fail(path, f"corrupt or encrypted .xlsx workbook: the zip archive cannot be read ({exc})") from None
+    except Exception as exc:  # BadZipFile, and a damaged archive's ValueError, zlib.error, EOFError, OSError...
+        raise _fail(path, f"corrupt .xlsx workbook: the zip archive cannot be read ({type(exc).__name__})") from None
+    try:
+        import defusedxml  # noqa: F401  (openpyxl switches to defusedxml when it is importable)
+        from defusedxml import DefusedXmlException
+    except ImportError:  # pragma: no cover - defusedxml is a requirement
+        raise _fail(path, "refusing to read an Excel workbook without defusedxml installed") from None
+    try:
+        xls = pd.ExcelFile(io.BytesIO(raw), engine="openpyxl")
+        names = xls.sheet_names
+        if sheet is None:
+            sheet = next((s for s in names if s.lower() in {"disclosures", "holdings"}), names[0])
+        elif sheet not in names:
+            raise _fail(path, f"workbook has no sheet named {sheet!r} (sheets: {', '.join(names)})")
+        # header=None: take the header row by hand so a repeated column name is caught, not renamed "x.1"
+        raw_df = pd.read_excel(xls, sheet_name=sheet, dtype=str, keep_default_na=False, header=None)
+        if raw_df.empty:
+            raise _fail(path, f"sheet {sheet!r} is empty (expected a header row and at least one data row)")
+        names = ["" if v is None else str(v).strip() for v in raw_df.iloc[0]]
+        df = raw_df.iloc[1:].reset_index(drop=True)
+        df.columns = [n if n else f"unnamed: {i}" for i, n in enumerate(names)]
+    except DataValidationError:
+        raise
+    except DefusedXmlException as exc:
+        raise _fail(path, f"refused: the workbook contains unsafe XML ({type(exc).__name__}: entities or external "
+                          "references are not allowed)") from None
+    except (KeyError, ValueError, TypeError, OSError, zipfile.BadZipFile, IndexError, AttributeError) as exc:
+        cause = exc.__cause__ or exc.__context__  # openpyxl wraps defusedxml's refusal in a ValueError
+        if isinstance(cause, DefusedXmlException):
+            raise _fail(path, f"refused: the workbook contains unsafe XML ({type(cause).__name__}: entities or "
+                              "external references are not allowed)") from None
+        raise _fail(path, f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # lxml/ElementTree parse errors and other malformed-XML failures
+        raise _fail(path, f"not a readable .xlsx workbook ({type(exc).__name__})") from None
+    df = df.map(lambda v: "" if v is None else str(v))
+    # Excel stores whole numbers typed in a text-typed read as e.g. '2023'; floats such as '1.0' stay as read.
+    return _finish(df, str(path), sheet, 1)
+
+
+def _finish(df: pd.DataFrame, file: str, sheet: str | None, header_row: int) -> Table:
+    original = tuple(str(c) for c in df.columns)
+    cols = [str(c).strip().lower() for c in df.columns]
+    df = df.copy()
+    df.columns = cols
+    unnamed = [c for c in cols if c.startswith("unnamed:")]
+    # drop trailing empty columns silently (common in spreadsheets); named empty columns are kept
+    for c in unnamed:
+        if (df[c].astype(str).str.strip() == "").all():
+            df = df.drop(columns=c)
+    if len(df.columns) != len(set(df.columns)):
+        dup = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+        raise DataValidationError([Problem(file, header_row, None, "duplicate column names in the header", dup)])
+    df = df.apply(lambda s: s.astype(str).str.strip())
+    # drop fully blank rows (Excel often has formatted but empty rows)
+    blank = (df == "").all(axis=1)
+    df = df.loc[~blank]
+    if df.empty:
+        raise DataValidationError([Problem(file, None, None, "file has a header but no data rows")])
+    kept = [o for o, c in zip(original, cols) if c in df.columns]
+    return Table(df, file, sheet, header_row, tuple(kept))
+
+
+def read_table(path: str | Path, sheet: str | None = None) -> Table:
+    """Read a CSV or XLSX file as text cells.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.csv`` (UTF-8, comma-separated; a BOM is accepted) or ``.xlsx``.
+    sheet : str, optional
+        Worksheet to read (default: ``Disclosures``/``Holdings`` if present, else the first sheet).
+
+    Returns
+    -------
+    Table
+        The cells as strings plus the means to name each cell.
+
+    Raises
+    ------
+    DataValidationError
+        For a missing, empty, oversized, mis-delimited, non-UTF-8, corrupt or unsafe file.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise _fail(path, "file not found")
+    if p.is_dir():
+        raise _fail(path, "is a folder, not a file")
+    size = p.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise _fail(path, f"file is too large to read safely ({size / 2**20:.0f} MiB > "
+                          f"{MAX_FILE_BYTES / 2**20:.0f} MiB limit); split it")
+    raw = p.read_bytes()
+    if not raw.strip():
+        raise _fail(path, "file is empty (expected a header row and at least one data row)")
+    if p.suffix.lower() in XLSX_SUFFIXES:
+        return _read_xlsx(p, raw, sheet)
+    if p.suffix.lower() == ".xls":
+        raise _fail(path, "legacy .xls workbooks are not supported: save as .xlsx or .csv")
+    return _read_csv(p, raw)
+
+
+def require_columns(table: Table, required: tuple[str, ...], aliases: dict[str, tuple[str, ...]] | None = None
+                    ) -> dict[str, str]:
+    """Check required columns, suggesting near-misses; return {canonical name -> column in the file}.
+
+    Parameters
+    ----------
+    table : Table
+    required : tuple of str
+        Canonical column names that must be present.
+    aliases : dict, optional
+        Accepted alternative spellings per canonical name (already lower-case).
+    """
+    aliases = aliases or {}
+    found: dict[str, str] = {}
+    problems = []
+    cols = list(table.frame.columns)
+    for name in required:
+        options = (name, *aliases.get(name, ()))
+        hit = next((c for c in options if c in cols), None)
+        if hit is not None:
+            found[name] = hit
+            continue
+        close = difflib.get_close_matches(name, cols, n=1, cutoff=0.7)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append(Problem(table.file, table.header_row, name,
+                                f"missing required column {name!r}{hint}; header has {', '.join(cols)}"))
+    if problems:
+        raise DataValidationError(problems)
+    return found

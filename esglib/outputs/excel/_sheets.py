@@ -1,0 +1,433 @@
+"""The scorecard's sheets: summary, portfolio, weights, company, sources and methodology."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from esglib.inputs import QUALITY_LABELS, select_figures
+from esglib.outputs.excel._cells import _first_url, _is_missing, _letter, _quote_sheet
+from esglib.outputs.excel._styling import _F, _Book, _Link, _widths
+from esglib.portfolio import explanation_questions
+from esglib.scoring import CORE_DISCLOSURES, KPI_INPUTS, KPI_SPECS
+from esglib.vocabulary import FOOTPRINT_PILLARS, PILLARS, RATINGS
+
+__all__ = []
+
+
+_PILLARS = PILLARS
+_FOOTPRINT = FOOTPRINT_PILLARS
+_RATINGS = RATINGS
+
+# Fixed cells of the Weights sheet that the Summary's formulas read (one row of weights in pillar order so
+# that SUMPRODUCT over a Summary row of pillar scores lines up with it).
+_W_ROW = 4                      # pillar weights in B4:F4, total in G4
+_W_COLS = "BCDEF"
+_W_FLOOR = "$B$8"               # geometric floor
+_W_MINCOV = "$B$9"              # minimum coverage
+_W_EDGE_ROW = 13                # lower band edges B13:H13 (first is 0)
+_W_LABEL_ROW = 12               # band labels B12:H12
+_COVERAGE_TOL = "1E-12"         # same tolerance as esglib.scoring
+
+# Plain-words engagement questions for the flags esglib raises.
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):.4g}"
+    return str(v)
+
+
+# ------------------------------------------------------------------------------------------------ scorecard
+@dataclass(frozen=True)
+class _Layout:
+    """Where the Summary's columns and rows are (formulas and other sheets refer to them)."""
+
+    columns: tuple[str, ...]
+    header_row: int
+    first: int
+    last: int
+
+    def col(self, name: str) -> str:
+        return _letter(self.columns.index(name) + 1)
+
+    def cell(self, name: str, row: int, absolute: bool = False) -> str:
+        c = self.col(name)
+        return f"${c}${row}" if absolute else f"{c}{row}"
+
+
+def _weights_ref(i: int) -> str:
+    return f"Weights!${_W_COLS[i]}${_W_ROW}"
+
+
+def _formulas(lay: _Layout, r: int, aggregation: str) -> dict[str, _F]:
+    """The live formulas of Summary row ``r``: coverage, composite, rating and rank."""
+    w_all = f"Weights!$B${_W_ROW}:$F${_W_ROW}"
+    w_foot = f"Weights!$B${_W_ROW}:$E${_W_ROW}"
+    has = f"{lay.cell('has_energy', r)}:{lay.cell('has_circularity', r)}"
+    coverage = _F(f"=IF(SUM({w_foot})>0,SUMPRODUCT({has},{w_foot})/SUM({w_foot}),1)")
+    pillars = f"{lay.cell('energy', r)}:{lay.cell('disclosure', r)}"
+    cov = lay.cell("coverage", r)
+    if aggregation == "geometric":
+        terms = "+".join(f"{_weights_ref(i)}*LN(MAX({lay.cell(p, r)},Weights!{_W_FLOOR}))"
+                         for i, p in enumerate(_PILLARS))
+        value = f"EXP(({terms})/SUM({w_all}))"
+    else:
+        value = f"SUMPRODUCT({pillars},{w_all})/SUM({w_all})"
+    composite = _F(f'=IF({cov}<Weights!{_W_MINCOV}-{_COVERAGE_TOL},"",{value})')
+    comp = lay.cell("composite", r)
+    edges = f"Weights!$B${_W_EDGE_ROW}:$H${_W_EDGE_ROW}"
+    labels = f"Weights!$B${_W_LABEL_ROW}:$H${_W_LABEL_ROW}"
+    rating = _F(f'=IF(ISNUMBER({comp}),LOOKUP({comp},{edges},{labels}),"NR")')
+    col_range = f"{lay.cell('composite', lay.first, True)}:{lay.cell('composite', lay.last, True)}"
+    rank = _F(f'=IF(ISNUMBER({comp}),RANK({comp},{col_range}),"")')
+    return {"coverage": coverage, "composite": composite, "rating": rating, "rank": rank}
+
+
+def _column_values(s: pd.Series) -> list[Any]:
+    """A column as plain Python values with None for every kind of missing value."""
+    if pd.api.types.is_float_dtype(s.dtype) and not isinstance(s.dtype, pd.ArrowDtype):
+        arr = s.to_numpy(dtype="float64", na_value=np.nan)
+        return [None if v != v else v for v in arr.tolist()]
+    return [None if _is_missing(v) else v for v in s.astype(object).tolist()]
+
+
+def _pillar_has(flags: Any) -> list[int]:
+    text = "" if _is_missing(flags) else str(flags)
+    unscored = text in ("cash", "not_in_scored_universe")
+    return [0 if unscored or f"no_{p}_disclosure" in text else 1 for p in _FOOTPRINT]
+
+
+def _write_summary(book: _Book, ws, rows: pd.DataFrame, cfg, holdings_mode: bool, sheet_of: Mapping[str, str],
+                   notes: Sequence[str], headline: Sequence[tuple[str, Any]], per_company_note: str) -> _Layout:
+    from openpyxl.formatting.rule import ColorScaleRule
+
+    columns = ["rank", "ticker", "company", "peer_group", "fiscal_year"]
+    if holdings_mode:
+        columns.append("weight")
+    columns += [*_PILLARS, "composite", "rating", "coverage", "flags", "n_figures",
+                *(f"has_{p}" for p in _FOOTPRINT)]
+    head = [f"esglib AI-footprint scorecard: {'portfolio holdings' if holdings_mode else 'company ranking'}"]
+    top: list[tuple[list[Any], Any]] = [(head, "title")]
+    for n in notes:
+        top.append(([n], "muted"))
+    top.append(([per_company_note], "muted"))
+    live_row = 0
+    if holdings_mode:
+        top.append(([], None))
+        top.append(([None, None, "Portfolio summary (headline; every figure on the Portfolio sheet)",
+                     _Link("-> Portfolio sheet", location="Portfolio!A1")], [None, None, "band", None]))
+        labels = [label for label, _ in headline] + ["composite (live: rated holdings, follows Weights)"]
+        top.append(([None, None, *labels], [None, None, *["header"] * len(labels)]))
+        top.append(([None, None, *[v for _, v in headline], None],
+                    [None, None, *[_headline_format(k, v) for k, v in headline], "fmt:0.00"]))
+        live_row = len(top)
+    top.append(([], None))
+    header_row = len(top) + 1
+    n = len(rows)
+    lay = _Layout(tuple(columns), header_row, header_row + 1, header_row + max(n, 1))
+    if holdings_mode:
+        wr = f"{lay.cell('weight', lay.first, True)}:{lay.cell('weight', lay.last, True)}"
+        cr = f"{lay.cell('composite', lay.first, True)}:{lay.cell('composite', lay.last, True)}"
+        values, styles = top[live_row - 1]
+        values[-1] = _F(f'=IF(SUMPRODUCT({wr}*ISNUMBER({cr}))>0,'
+                        f'SUMPRODUCT({wr},{cr})/SUMPRODUCT({wr}*ISNUMBER({cr})),"")')
+
+    widths = {"rank": 6, "ticker": 10, "company": 28, "peer_group": 18, "fiscal_year": 8, "weight": 9,
+              "composite": 11, "rating": 8, "coverage": 10, "flags": 60, "n_figures": 10}
+    _widths(ws, {lay.col(c): widths.get(c, 12) for c in columns})
+    ws.freeze_panes = f"C{lay.first}"
+    ws.auto_filter.ref = f"A{header_row}:{_letter(len(columns))}{lay.last}"
+    for values, style in top:
+        book.row(ws, values, style)
+    header_names = {"fiscal_year": "fiscal year", "n_figures": "figures on file", "weight": "weight",
+                    **{f"has_{p}": f"discloses {p} (1/0)" for p in _FOOTPRINT}}
+    book.row(ws, [header_names.get(c, c) for c in columns], "header")
+
+    # integers and text display well in the General format; only fractional numbers get a number format
+    # (fewer styled cells keep a 3,000-company Summary within 2x of a plain DataFrame.to_excel)
+    styles = {"weight": "fmt:0.0%", "composite": "fmt:0.0", "coverage": "fmt:0%", **{p: "fmt:0.0" for p in _PILLARS}}
+    row_styles = [styles.get(c) for c in columns]
+    # column-wise plain Python values (iterating rows of a frame is slow and deep-copies its attrs)
+    data: dict[str, list[Any]] = {"ticker": [str(t) for t in rows.index]}
+    for c in columns:
+        if c in rows.columns:
+            data[c] = _column_values(rows[c])
+    has = [_pillar_has(f) for f in rows["flags"].tolist()] if "flags" in rows.columns else [[1] * 4] * n
+    for i, p in enumerate(_FOOTPRINT):
+        data[f"has_{p}"] = [h[i] for h in has]
+    live = ("rank", "composite", "rating", "coverage")
+    for k in range(n):
+        r = lay.first + k
+        f = _formulas(lay, r, cfg.aggregation)
+        values = [f[c] if c in live else (data[c][k] if c in data else None) for c in columns]
+        ticker = data["ticker"][k]
+        if ticker in sheet_of:
+            values[1] = _Link(ticker, location=f"{_quote_sheet(sheet_of[ticker])}!A1")
+        book.row(ws, values, row_styles)
+    if n:
+        scale = ColorScaleRule(start_type="num", start_value=0, start_color="F8696B", mid_type="num",
+                               mid_value=50, mid_color="FFEB84", end_type="num", end_value=100, end_color="63BE7B")
+        for c in (*_PILLARS, "composite"):
+            ws.conditional_formatting.add(f"{lay.col(c)}{lay.first}:{lay.col(c)}{lay.last}", scale)
+    return lay
+
+
+_HEADLINE = ("composite", "rating", "score_coverage", "waci", "waci_coverage", "cash_weight", "not_covered_weight",
+             "n_holdings")
+
+
+def _headline(items: Sequence[tuple[str, Any]], table: pd.DataFrame | None) -> list[tuple[str, Any]]:
+    """The few portfolio figures shown above the Summary table (the rest are on the Portfolio sheet)."""
+    found: dict[str, Any] = {}
+    if table is not None and "value" in table.columns:
+        for k, v in zip(table.index.astype(str), _column_values(table["value"]), strict=True):
+            found.setdefault(k, v)
+    for k, v in items:
+        found.setdefault(k, v)
+    keys = [k for k in _HEADLINE if k in found] or list(found)[:8]
+    return [(k, found[k]) for k in keys]
+
+
+def _headline_format(key: str, value: Any) -> str | None:
+    if not isinstance(value, float):
+        return None
+    return "fmt:0.0%" if ("coverage" in key or "weight" in key) else "fmt:#,##0.00"
+
+
+def _write_portfolio(book: _Book, ws, items: Sequence[tuple[str, Any]], table: pd.DataFrame | None,
+                     summary: Any) -> None:
+    """Every figure of the portfolio summary: scalars, the headline table and its detail tables."""
+    _widths(ws, [34, 16, 22, 12, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14])
+    book.row(ws, [_Link("<- back to Summary", location="Summary!A1")])
+    book.row(ws, ["Portfolio summary (esglib.portfolio_summary at the weights the workbook was written with)"],
+             "title")
+    for label, value in items:
+        book.row(ws, [label, value], [None, _headline_format(label, value)])
+    frames: list[tuple[str, pd.DataFrame]] = []
+    if table is not None:
+        frames.append(("Headline figures", table))
+    for name in ("contributions", "by_peer_group", "engagement"):
+        frame = getattr(summary, name, None)
+        if isinstance(frame, pd.DataFrame) and len(frame):
+            frames.append((name.replace("_", " ").capitalize(), frame))
+    for title, frame in frames:
+        t = frame.reset_index() if frame.index.name is not None or not isinstance(frame.index, pd.RangeIndex) \
+            else frame
+        book.row(ws, [])
+        book.row(ws, [title], "band")
+        book.row(ws, [str(c) for c in t.columns], "header")
+        cols = [_column_values(t[c]) for c in t.columns]
+        fmts = ["fmt:0.0%" if ("coverage" in str(c) or str(c) == "weight") else "fmt:#,##0.00" for c in t.columns]
+        for rec in zip(*cols, strict=True):
+            book.row(ws, list(rec), [f if isinstance(v, float) else None for v, f in zip(rec, fmts, strict=True)])
+
+
+def _write_weights(book: _Book, ws, cfg) -> None:
+    _widths(ws, [26, 13, 13, 13, 13, 13, 13, 13, 40])
+    book.row(ws, ["Weights: edit the yellow cells; the Summary's coverage, composite, rank and rating follow"],
+             "title")
+    book.row(ws, ["Weights need not sum to 1 (each formula divides by their total). Changing the aggregation "
+                  "text below does not change the formulas: write a new scorecard with --weights / ScoreConfig."],
+             "muted")
+    book.row(ws, ["pillar", *_PILLARS, "total"], "header")
+    book.row(ws, ["weight (editable)", *[float(cfg.pillar_weights[p]) for p in _PILLARS],
+                  _F(f"=SUM(B{_W_ROW}:F{_W_ROW})")],
+             ["bold", *["input+fmt:0.000"] * 5, "fmt:0.000"])
+    book.row(ws, ["normalised weight", *[_F(f"=IF($G${_W_ROW}>0,{c}{_W_ROW}/$G${_W_ROW},\"\")") for c in _W_COLS]],
+             ["bold", *["fmt:0.0%"] * 5])
+    book.row(ws, [])
+    book.row(ws, ["aggregation (as written)", cfg.aggregation,
+                  "composite = " + ("exp(sum w_p ln max(pillar_p, floor)) / sum w" if cfg.aggregation == "geometric"
+                                    else "sum w_p x pillar_p / sum w")], ["bold", None, "muted"])
+    book.row(ws, ["geometric floor", float(cfg.geometric_floor)], ["bold", "input+fmt:0.0"])
+    book.row(ws, ["minimum coverage", float(cfg.min_coverage),
+                  "composite withheld (blank, rating NR) below this share of footprint-pillar weight disclosed"],
+             ["bold", "input+fmt:0%", "muted"])
+    book.row(ws, [])
+    book.row(ws, ["Rating bands (a composite equal to a lower edge gets that band)"], "band")
+    book.row(ws, ["band", *_RATINGS], "header")
+    book.row(ws, ["lower edge (editable)", 0.0, *[float(e) for e in cfg.band_edges]],
+             ["bold", "fmt:0.00", *["input+fmt:0.00"] * 6])
+
+
+def _peer_medians(scores: pd.DataFrame) -> pd.DataFrame:
+    return scores.groupby("peer_group")[list(_PILLARS)].median()
+
+
+
+
+def _write_company(book: _Book, ws, ticker: str, rec: pd.Series, lay: _Layout, summary_row: int,
+                   medians: pd.DataFrame, ex: pd.DataFrame | None, note: str | None) -> None:
+    from openpyxl.chart import BarChart, Reference
+
+    _widths(ws, [16, 26, 14, 12, 10, 12, 12, 10, 18, 10, 12, 50, 45])
+    ws.freeze_panes = "A4"
+    company = rec.get("company")
+    book.row(ws, [f"{'' if _is_missing(company) else company} ({ticker})"], "title")
+    book.row(ws, [_Link("<- back to Summary", location=f"Summary!A{summary_row}"),
+                  f"peer group: {rec.get('peer_group')}",
+                  "fiscal year: " + ("-" if _is_missing(rec.get("fiscal_year")) else str(int(rec["fiscal_year"])))],
+             [None, "muted", "muted"])
+    book.row(ws, ["composite (live)", _F(f"=Summary!{lay.cell('composite', summary_row)}"),
+                  "rating (live)", _F(f"=Summary!{lay.cell('rating', summary_row)}"),
+                  "coverage", _F(f"=Summary!{lay.cell('coverage', summary_row)}")],
+             ["bold", "fmt:0.0", "bold", "bold", "bold", "fmt:0%"])
+    book.row(ws, [])
+    # pillar table at rows 5..10 (chart data)
+    book.row(ws, ["pillar", "score", "peer-group median", "weight (live)"], "header")
+    peer = rec.get("peer_group")
+    med = medians.loc[peer] if peer in medians.index else pd.Series(np.nan, index=list(_PILLARS))
+    for i, p in enumerate(_PILLARS):
+        book.row(ws, [p, rec.get(p), med.get(p), _F(f"={_weights_ref(i)}/Weights!$G${_W_ROW}")],
+                 ["bold", "fmt:0.0", "fmt:0.0", "fmt:0.0%"])
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = f"{ticker}: pillar scores vs {peer} median"
+    chart.y_axis.title = "score (0-100)"
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 100
+    chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=5, max_row=10), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=6, max_row=10))
+    chart.height, chart.width = 7.0, 15.0
+    ws.add_chart(chart, "F2")
+    for _ in range(6):  # rows 11..16 stay free for the chart
+        book.row(ws, [])
+    # metric table from explain()
+    book.row(ws, ["Metrics (from esglib.explain; peer percentile 0-100, higher = better than peers)"], "band")
+    cols = ["pillar", "metric", "value", "unit", "fiscal year", "peer percentile", "metric score", "data quality",
+            "compared with", "weight in pillar", "contribution", "source", "formula"]
+    book.row(ws, cols, "header")
+    if ex is None:
+        book.row(ws, [note or "metric table unavailable"], "muted")
+    else:
+        for e in ex.itertuples(index=False):
+            url = _first_url(e.source_url)
+            src = str(e.source)
+            dq = None if _is_missing(e.data_quality) else int(e.data_quality)
+            book.row(ws, [e.pillar, e.metric, e.value, e.unit, e.fiscal_year, e.peer_percentile, e.metric_score,
+                          None if dq is None else f"{dq}: {QUALITY_LABELS.get(dq, '')}", e.compared_with,
+                          e.weight_in_pillar, e.contribution, _Link(src, target=url) if url else src, e.formula],
+                     [None, None, "fmt:#,##0.0###", None, "fmt:0", "fmt:0.0", "fmt:0.0", None, None, "fmt:0.00",
+                      "fmt:0.00", None, None])
+        book.row(ws, ["contributions are at the weights the workbook was written with; the live composite is above"],
+                 "muted")
+    book.row(ws, [])
+    book.row(ws, ["Flags"], "band")
+    flags = [f.strip() for f in str(rec.get("flags") or "").split(";") if f.strip()]
+    for fl in flags or ["none"]:
+        book.row(ws, [fl])
+    book.row(ws, [])
+    book.row(ws, ["Engagement questions (missing disclosures and flags)"], "band")
+    questions = explanation_questions(ex, "; ".join(flags))
+    for i, q in enumerate(questions or ["none: every scored metric is disclosed"], 1):
+        book.row(ws, [i, q], [None, "wrap"])
+
+
+def _sources_frame(disclosures: pd.DataFrame, rows: pd.DataFrame, cfg) -> pd.DataFrame:
+    """Cited figures each company's scores can draw on (selected figures within the scoring window)."""
+
+    feeds: dict[str, list[str]] = {}
+    for kpi, inputs in KPI_INPUTS.items():
+        for m in inputs:
+            feeds.setdefault(m, []).append(kpi)
+    for m in CORE_DISCLOSURES:
+        feeds.setdefault(m, []).append("disclosure pillar")
+    d = disclosures[disclosures["ticker"].isin(rows.index) & disclosures["metric"].isin(list(feeds))]
+    if not len(d):
+        return pd.DataFrame()
+    sel = select_figures(d)
+    ref = sel["ticker"].map(pd.to_numeric(rows["fiscal_year"], errors="coerce").astype("float64"))
+    keep = (sel["fiscal_year"] <= ref) & (sel["fiscal_year"] >= ref - cfg.carry_forward_years)
+    sel = sel.loc[keep.to_numpy()].copy()
+    sel["feeds"] = sel["metric"].map(lambda m: ", ".join(feeds.get(m, [])))
+    order = {t: i for i, t in enumerate(rows.index)}
+    sel["_o"] = sel["ticker"].map(order)
+    return sel.sort_values(["_o", "fiscal_year", "metric"], ascending=[True, False, True], kind="stable")
+
+
+def _write_sources(book: _Book, ws, src: pd.DataFrame, note: str | None) -> None:
+    cols = ["ticker", "company", "fiscal_year", "metric", "value", "unit", "reported_value", "reported_unit",
+            "basis", "data_quality", "source_title", "source_url", "quote", "feeds", "source_row"]
+    _widths(ws, [9, 22, 8, 28, 14, 12, 12, 14, 14, 8, 50, 45, 80, 30, 9])
+    ws.freeze_panes = "B4"
+    book.row(ws, ["Sources: every cited figure the scores draw on (chosen figure per company, year and metric, "
+                  "within each company's scoring window)"], "title")
+    book.row(ws, [note or "source_url links open the cited page; quote is the excerpt the figure was read from; "
+                          "feeds = the KPIs and pillar the figure enters"], "muted")
+    book.row(ws, cols, "header")
+    if not len(src):
+        return
+    ws.auto_filter.ref = f"A3:{_letter(len(cols))}{3 + len(src)}"
+    # unstyled cells (General format) except the links: this sheet can hold tens of thousands of rows
+    data = [_column_values(src[c]) if c in src.columns else [None] * len(src) for c in cols]
+    i_url = cols.index("source_url")
+    for values in zip(*data, strict=True):
+        values = list(values)
+        url = _first_url(values[i_url])
+        if url is not None:
+            values[i_url] = _Link(str(values[i_url]), target=url)
+        book.row(ws, values)
+
+
+def _write_methodology(book: _Book, ws, cfg, as_of_lines: Sequence[str], year: int | None) -> None:
+
+    _widths(ws, [26, 14, 14, 16, 14, 90])
+    w = cfg.weights
+    norm = {"percentile": "percentile rank (Hazen: (rank - 0.5) / n x 100)",
+            "minmax": "min-max scaling to 1..100", "zscore": "z-score mapped through the normal CDF to 0..100"}
+    agg = ("a weighted geometric mean, exp(sum w ln max(pillar, floor)), with floor "
+           f"{cfg.geometric_floor:g}: only partly compensatory" if cfg.aggregation == "geometric"
+           else "a weighted arithmetic mean, sum w x pillar / sum w: fully compensatory")
+    steps = [
+        "1. For each company, year and metric one cited figure is chosen: preferred basis (operating over design), "
+        "then the latest report edition, then the best data quality, then the company-wide boundary.",
+        "2. Derived KPIs (intensities, procurement quality, certificate reliance...) are computed from those figures "
+        "with the formulas below; nothing is imputed.",
+        "3. Each company is scored on "
+        + ("its latest fiscal year with a figure" if year is None else f"fiscal year {int(year)}")
+        + "; a KPI may come from up to "
+        f"{cfg.carry_forward_years} earlier year(s) (flagged stale_figures_carried_forward).",
+        f"4. Each KPI is normalised to 0-100 by {norm.get(cfg.normalisation, cfg.normalisation)}, "
+        + ("within the peer group" if cfg.peer_relative else "across the whole universe")
+        + (f" (groups with fewer than {cfg.min_peer_size} disclosers use the whole universe)"
+           if cfg.peer_relative else "") + "; lower-is-better KPIs are reversed first.",
+        f"5. A KPI that is not disclosed scores {cfg.missing_score:g}: never better than disclosing the worst value.",
+        "6. A pillar is the weighted mean of its KPI scores (weights in the table below). The disclosure pillar is "
+        f"100 x the quality-weighted share of the {len(CORE_DISCLOSURES)} core figures disclosed (quality weights "
+        + ", ".join(f"{k}: {v:g}" for k, v in cfg.quality_weights.items()) + ").",
+        f"7. The composite is {agg}. Pillar weights: " + ", ".join(f"{p} {w[p]:.0%}" for p in _PILLARS)
+        + " (editable on the Weights sheet).",
+        f"8. Coverage = share of footprint-pillar weight (energy, water, procurement, circularity) with at least "
+        f"one disclosed KPI. Below {cfg.min_coverage:.0%} the composite is withheld (blank) and the rating is NR.",
+        "9. Rating bands CCC..AAA cut the composite at "
+        + ", ".join(f"{e:.2f}" for e in cfg.band_edges) + " (MSCI-style equal widths by default).",
+        "10. Percentiles are relative: a high score means better than peers on disclosed figures, not a small "
+        "footprint in absolute terms.",
+    ]
+    book.row(ws, ["Methodology: how the scores are built"], "title")
+    for s in steps:
+        book.row(ws, [s])
+    book.row(ws, [])
+    book.row(ws, ["KPIs"], "band")
+    book.row(ws, ["KPI", "pillar", "unit", "better when", "weight in pillar", "formula"], "header")
+    for name, spec in KPI_SPECS.items():
+        mw = cfg.metric_weights.get(spec.pillar, {})
+        total = sum(mw.values()) or 1.0
+        book.row(ws, [name, spec.pillar, spec.unit, "higher" if spec.higher_is_better else "lower",
+                      mw.get(name, 0.0) / total, spec.formula], [None, None, None, None, "fmt:0%", None])
+    book.row(ws, [])
+    book.row(ws, ["Core figures of the disclosure pillar"], "band")
+    book.row(ws, [", ".join(CORE_DISCLOSURES)])
+    book.row(ws, [])
+    book.row(ws, ["Data quality scale"], "band")
+    for k, v in QUALITY_LABELS.items():
+        book.row(ws, [k, v])
+    book.row(ws, [])
+    book.row(ws, ["As of"], "band")
+    for line in as_of_lines:
+        book.row(ws, [line])

@@ -1,0 +1,206 @@
+"""The workbook wrapper: styles, links, column widths and the atomic save."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import math
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from copy import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from esglib.errors import ConfigError
+from esglib.outputs.excel._cells import _FORMULA_TRIGGERS, _is_missing, _letter, safe_text
+
+__all__ = []
+
+
+_COLOURS = {"header": "1F3864", "band": "D9E1F2", "input": "FFF2CC", "link": "0563C1", "muted": "595959"}
+
+
+@dataclass(frozen=True)
+class _F:
+    """A formula esglib built itself (the only way a formula reaches a cell)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class _Link:
+    """A hyperlink cell: ``target`` (a URL) or ``location`` (``'Sheet'!A1`` inside the workbook)."""
+
+    text: str
+    target: str | None = None
+    location: str | None = None
+
+
+class _Book:
+    """A write-only openpyxl workbook with a small cache of cell styles and formula-injection-safe cells."""
+
+    def __init__(self) -> None:
+        from openpyxl import Workbook
+
+        self.wb = Workbook(write_only=True)
+        self._styles: dict[str, Any] = {}
+        self._probe_ws = None
+
+    def sheet(self, title: str):
+        ws = self.wb.create_sheet(title)
+        if self._probe_ws is None:
+            self._probe_ws = ws
+        return ws
+
+    # styles -----------------------------------------------------------------------------------------
+    def _style(self, key: str):
+        """StyleArray for a named style (built once per workbook)."""
+        if key in self._styles:
+            return self._styles[key]
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Alignment, Font, PatternFill
+
+        c = WriteOnlyCell(self._probe_ws)
+        parts = key.split("+")
+        for part in parts:
+            if part == "header":
+                c.font = Font(bold=True, color="FFFFFF")
+                c.fill = PatternFill("solid", fgColor=_COLOURS["header"])
+                c.alignment = Alignment(wrap_text=True, vertical="top")
+            elif part == "title":
+                c.font = Font(bold=True, size=14)
+            elif part == "bold":
+                c.font = Font(bold=True)
+            elif part == "muted":
+                c.font = Font(italic=True, color=_COLOURS["muted"])
+            elif part == "band":
+                c.fill = PatternFill("solid", fgColor=_COLOURS["band"])
+                c.font = Font(bold=True)
+            elif part == "input":
+                c.fill = PatternFill("solid", fgColor=_COLOURS["input"])
+                c.font = Font(bold=True, color="1F3864")
+            elif part == "link":
+                c.font = Font(color=_COLOURS["link"], underline="single")
+            elif part == "wrap":
+                c.alignment = Alignment(wrap_text=True, vertical="top")
+            elif part == "text":
+                c.quotePrefix = True
+            elif part.startswith("fmt:"):
+                c.number_format = part[4:]
+            else:  # pragma: no cover - programming error
+                raise KeyError(part)
+        self._styles[key] = c._style
+        return c._style
+
+    # cells ------------------------------------------------------------------------------------------
+    def cell(self, ws, value: Any, style: str | None = None):
+        """Turn a Python value into something ``ws.append`` writes safely (a value or a WriteOnlyCell)."""
+        from openpyxl.cell import WriteOnlyCell
+
+        if isinstance(value, _F):
+            if style is None:
+                return value.text  # openpyxl stores a str starting with "=" as a formula: only ours get here
+            c = WriteOnlyCell(ws, value.text)
+        elif isinstance(value, _Link):
+            from openpyxl.worksheet.hyperlink import Hyperlink
+
+            c = self.cell(ws, value.text, "+".join(filter(None, [style, "link"])))
+            c.hyperlink = Hyperlink(ref="A1", target=value.target, location=value.location)
+            return c
+        elif _is_missing(value):
+            if style is None:
+                return None
+            c = WriteOnlyCell(ws, None)
+        elif isinstance(value, str):
+            text = safe_text(value)
+            if text.startswith(_FORMULA_TRIGGERS):
+                c = WriteOnlyCell(ws, None)
+                c._value = text
+                c.data_type = "s"
+                style = "+".join(filter(None, [style, "text"]))
+            elif style is None:
+                return text
+            else:
+                c = WriteOnlyCell(ws, None)
+                c._value = text
+                c.data_type = "s"
+        elif isinstance(value, (bool, np.bool_)):
+            if style is None:
+                return bool(value)
+            c = WriteOnlyCell(ws, bool(value))
+        elif isinstance(value, (int, np.integer)):
+            if style is None:
+                return int(value)
+            c = WriteOnlyCell(ws, int(value))
+        elif isinstance(value, (float, np.floating)):
+            v = float(value)
+            if not math.isfinite(v):
+                return None if style is None else self.cell(ws, None, style)  # Excel has no inf or NaN
+            if float("%.16g" % v) == v:
+                if style is None:
+                    return v
+                c = WriteOnlyCell(ws, v)
+            else:  # openpyxl writes 16 significant digits; keep the exact double (shortest round-trip repr)
+                c = WriteOnlyCell(ws, None)
+                c._value = repr(v)
+                c.data_type = "n"
+        elif isinstance(value, (_dt.date, pd.Timestamp)):
+            text = str(pd.Timestamp(value).date())
+            return text if style is None else self.cell(ws, text, style)
+        else:
+            return self.cell(ws, str(value), style)
+        if style:
+            c._style = copy(self._style(style))
+        return c
+
+    def row(self, ws, values: Sequence[Any], styles: Sequence[str | None] | str | None = None) -> None:
+        """Append one row; ``styles`` is one style for every cell or one per cell."""
+        if styles is None or isinstance(styles, str):
+            styles = [styles] * len(values)
+        styles = [*styles, *[None] * (len(values) - len(styles))]
+        ws.append([self.cell(ws, v, s) for v, s in zip(values, styles, strict=False)])
+
+    def save(self, path: Path) -> None:
+        self.wb.save(path)
+
+    def discard(self) -> None:
+        """Close every streamed sheet and delete openpyxl's temporary files (after a failed write)."""
+        for ws in self.wb.worksheets:
+            writer = getattr(ws, "_writer", None)
+            if writer is None:
+                continue
+            with contextlib.suppress(Exception):
+                if not ws.closed:
+                    ws.close()
+            with contextlib.suppress(Exception):
+                writer.cleanup()
+
+
+@contextlib.contextmanager
+def _new_book() -> Iterator[_Book]:
+    """A :class:`_Book` whose half-written sheets are cleaned up if the body fails."""
+    book = _Book()
+    try:
+        yield book
+    except BaseException:
+        book.discard()
+        raise
+
+
+def _widths(ws, widths: Mapping[str, float] | Sequence[float]) -> None:
+    items = widths.items() if isinstance(widths, Mapping) else ((_letter(i + 1), w) for i, w in enumerate(widths))
+    for letter, w in items:
+        ws.column_dimensions[letter].width = w
+
+
+def _check_xlsx(path: str | os.PathLike[str], arg: str = "path") -> Path:
+    p = Path(path)
+    if p.suffix.lower() != ".xlsx":
+        raise ConfigError(f"`{arg}` must end in .xlsx (Excel refuses other extensions for this format), got {str(p)!r}")
+    if p.is_dir():
+        raise ConfigError(f"`{arg}` is a folder, not a file: {str(p)!r}")
+    return p

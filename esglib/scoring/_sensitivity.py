@@ -1,0 +1,171 @@
+"""Rank sensitivity to the pillar weights (Dirichlet draws around the chosen weights)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from esglib.errors import ConfigError
+from esglib.scoring._config import PILLARS, ScoreConfig
+
+__all__ = ['sensitivity']
+
+
+def sensitivity(scores: pd.DataFrame, n: int = 10_000, concentration: float = 50.0,
+                config: ScoreConfig | None = None, seed: int | None = 0, quantiles: tuple[float, float] = (0.05, 0.95)
+                ) -> pd.DataFrame:
+    """Monte-Carlo weight sensitivity: each company's rank interval under random pillar weights.
+
+    Weights are drawn from a Dirichlet distribution centred on the configured pillar weights
+    (``alpha = concentration * w``; larger ``concentration`` = draws closer to the defaults). Fully vectorised.
+
+    Parameters
+    ----------
+    scores : DataFrame, optional
+        Output of :func:`score` (default: score the bundled data). Only companies with a composite are ranked.
+    n : int
+        Number of weight draws.
+    concentration : float
+        Dirichlet concentration (> 0).
+    config : ScoreConfig, optional
+        Centre weights and aggregation (default: ``scores.attrs["config"]`` or ``ScoreConfig()``).
+    seed : int or None
+        Random seed (reproducible by default).
+    quantiles : (float, float)
+        Lower and upper quantile of the rank interval (default 5th-95th percentile).
+
+    Returns
+    -------
+    DataFrame
+        Rated companies (index ``ticker``): ``rank`` (base), ``rank_low``, ``rank_median``, ``rank_high``,
+        ``composite_low``, ``composite_high`` and ``rank_range`` (high - low); sorted by base rank.
+    """
+    cfg = config or scores.attrs.get("config") or ScoreConfig()
+    if int(n) < 1:
+        raise ConfigError(f"`n` must be >= 1, got {n!r}")
+    if not concentration > 0:
+        raise ConfigError(f"`concentration` must be > 0, got {concentration!r}")
+    rated = scores[scores["composite"].notna()]
+    P = rated[list(PILLARS)].to_numpy(dtype="float64")
+    m = len(rated)
+    if m == 0:
+        return pd.DataFrame(columns=["rank", "rank_low", "rank_median", "rank_high", "composite_low",
+                                     "composite_high", "rank_range"])
+    rng = np.random.default_rng(seed)
+    w0 = cfg.weights.to_numpy()
+    active = w0 > 0
+    W = np.zeros((int(n), len(PILLARS)))
+    W[:, active] = rng.dirichlet(concentration * w0[active] / w0[active].sum(), size=int(n))
+    X = np.log(np.clip(P, cfg.geometric_floor, None)) if cfg.aggregation == "geometric" else P
+    X = np.nan_to_num(X, nan=0.0)  # a pillar without KPIs (NaN) is skipped, as in `aggregate`
+    lo_q, hi_q = quantiles
+    geometric = cfg.aggregation == "geometric"
+    ranks_lo, ranks_med, ranks_hi = _rank_quantiles(_draw_composites(W, X, geometric), (lo_q, 0.5, hi_q))
+    comp_lo, comp_hi = _column_quantiles(_draw_composites(W, X, geometric, transposed=True), (lo_q, hi_q))
+    base_rank = rated["composite"].rank(ascending=False, method="min").to_numpy()
+    out = pd.DataFrame({"rank": base_rank.astype(int), "rank_low": ranks_lo.astype(int),
+                        "rank_median": ranks_med.astype(int), "rank_high": ranks_hi.astype(int),
+                        "composite_low": comp_lo, "composite_high": comp_hi}, index=rated.index)
+    out["rank_range"] = out["rank_high"] - out["rank_low"]
+    out.attrs.update({"n": int(n), "concentration": concentration, "quantiles": quantiles})
+    return out.sort_values("rank", kind="stable")
+
+
+# ------------------------------------------------------------------------------------------------ sensitivity internals
+_DRAW_CHUNK = 2048
+#: Most companies whose (company, rank) codes fit 32 bits: m * (m + 1) < 2**32.
+_MAX_PACKED_COMPANIES = 65_535
+
+
+def _draw_composites(W: np.ndarray, X: np.ndarray, geometric: bool, transposed: bool = False) -> np.ndarray:
+    """Composite of every company under every weight draw, float32: draws x companies (or transposed)."""
+    C = (X.astype("float32") @ W.T.astype("float32")) if transposed else (W.astype("float32") @ X.T.astype("float32"))
+    if geometric:
+        C = np.exp(C)
+    C += np.float32(0.0)  # -0.0 -> +0.0: equal values must get equal sort keys
+    return C
+
+
+def _descending_keys(c: np.ndarray, out: np.ndarray) -> None:
+    """Write uint32 keys whose ascending order is the descending order of the float32 values ``c``."""
+    u = c.view(np.uint32)
+    if c.size and c.min() >= 0:  # the usual case: non-negative floats sort like their bit patterns
+        np.invert(u, out=out)
+        return
+    negative = (u >> np.uint32(31)).astype(bool)
+    np.invert(np.where(negative, ~u, u | np.uint32(0x80000000)), out=out)
+
+
+def _rank_quantiles(C: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
+    """Per column of ``C`` (n draws x m companies): quantiles (method "lower") of its rank over the draws.
+
+    Rank 1 is the highest composite; equal composites share the best rank (``method="min"``, like the base rank
+    of :func:`score`). Each draw is ranked by sorting packed 64-bit (value, company) keys, several times faster
+    than ``argsort``; then (company, rank) codes are sorted once, which puts each company's n ranks in order.
+    """
+    n, m = C.shape
+    ks = np.floor((n - 1) * np.asarray(qs, dtype="float64")).astype(np.intp)  # numpy's "lower" order statistic
+    if m == 0:
+        return [np.zeros(0, dtype=np.int64) for _ in ks]
+    if m > _MAX_PACKED_COMPANIES:  # (company, rank) codes no longer fit 32 bits: plain argsort
+        order = np.argsort(-C.astype("float64"), axis=1, kind="stable")
+        srt = np.take_along_axis(C, order, axis=1)
+        rank = np.where(np.diff(srt, axis=1, prepend=np.nan) != 0, np.arange(1, m + 1), 0)
+        np.maximum.accumulate(rank, axis=1, out=rank)
+        R = np.empty_like(rank)
+        np.put_along_axis(R, order, rank, axis=1)
+        R.sort(axis=0)
+        return [R[k] for k in ks]
+    stride = np.uint32(m + 1)
+    base = np.arange(m, dtype=np.uint32) * stride  # company j's codes are j*(m+1) + rank
+    pos = np.arange(1, m + 1, dtype=np.uint32)
+    codes = np.empty((n, m), dtype=np.uint32)
+    keys = np.empty((min(_DRAW_CHUNK, n), m), dtype=np.uint64)
+    for s in range(0, n, _DRAW_CHUNK):
+        c = C[s:s + _DRAW_CHUNK]
+        k = keys[:len(c)]
+        halves = k.view(np.uint32).reshape(len(c), m, 2)  # little-endian: [..., 0] low word, [..., 1] high word
+        if np.little_endian:
+            _descending_keys(c, halves[..., 1])
+            halves[..., 0] = base
+        else:  # pragma: no cover - big-endian machines
+            _descending_keys(c, halves[..., 0])
+            halves[..., 1] = base
+        k.sort(axis=1)
+        lo, hi = (halves[..., 0], halves[..., 1]) if np.little_endian else (halves[..., 1], halves[..., 0])
+        out = codes[s:s + _DRAW_CHUNK]
+        np.add(lo, pos, out=out)
+        tie = hi[:, 1:] == hi[:, :-1]  # same composite as the company ranked just above
+        rows = np.flatnonzero(tie.any(axis=1))
+        if len(rows):
+            rank = np.broadcast_to(pos, (len(rows), m)).copy()
+            rank[:, 1:][tie[rows]] = 0
+            np.maximum.accumulate(rank, axis=1, out=rank)
+            out[rows] = lo[rows] + rank
+    flat = codes.ravel()
+    flat.sort()  # company-major: company j's n codes are flat[j*n:(j+1)*n], in rank order
+    per_company = flat.reshape(m, n)
+    return [(per_company[:, k] - base).astype(np.int64) for k in ks]
+
+
+def _column_quantiles(CT: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
+    """``np.quantile(CT, q, axis=1)`` (linear method) per q, for companies x draws ``CT``, via one sort."""
+    n = CT.shape[1]
+    srt = np.sort(CT, axis=1)
+    out = []
+    for q in qs:  # numpy's linear interpolation, step by step, so that results are identical
+        virtual = (n - 1) * np.float64(q)
+        prev = int(np.floor(virtual))
+        nxt = prev + 1
+        if virtual >= n - 1:
+            prev = nxt = n - 1
+        elif virtual < 0:
+            prev = nxt = 0
+        gamma = virtual - np.float64(prev)
+        a, b = srt[:, prev], srt[:, nxt]
+        diff = b - a
+        res = np.add(a, diff * gamma)
+        if gamma >= 0.5:
+            res = np.subtract(b, diff * (1 - gamma), dtype=res.dtype)
+        out.append(res)
+    return out
