@@ -63,7 +63,7 @@ def _cmd_scorecard(args: argparse.Namespace) -> int:
     _check_xlsx(args.out, "--out")
     cfg = _config(args)
     companies = load_companies(args.companies) if args.companies else load_companies()
-    disclosures = load_disclosures(args.disclosures, companies)
+    disclosures = load_disclosures(args.disclosures, companies, max_rows=getattr(args, "max_rows", None))
     scores = score(disclosures, cfg, year=args.year, companies=companies)
     holdings = summary = prices_as_of = None
     if args.holdings:
