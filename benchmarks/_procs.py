@@ -85,7 +85,7 @@ def run_measured(cmd: list[str], runs: Runs, timeout: float = 600.0) -> None:
 
 def growth_exponent(sizes: list[int], times: list[float]) -> float:
     """Least-squares slope of log(time) on log(size): 1.0 is linear growth, 2.0 quadratic."""
-    pts = [(math.log(s), math.log(t)) for s, t in zip(sizes, times) if t and t > 0 and not math.isnan(t)]
+    pts = [(math.log(s), math.log(t)) for s, t in zip(sizes, times, strict=True) if t and t > 0 and not math.isnan(t)]
     if len(pts) < 2:
         return math.nan
     mx = sum(x for x, _ in pts) / len(pts)

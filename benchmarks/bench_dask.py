@@ -140,10 +140,10 @@ def main(argv: list[str] | None = None) -> int:
             checks = [_same(folder / "p.csv", folder / f) for f, r in (("l.csv", loc), ("r.csv", rem)) if r.times]
             rows.append((n, pdr, loc, rem))
 
-            def cell(r: Runs) -> str:
+            def cell(r: Runs, base: Runs = pdr) -> str:
                 if not r.times:
                     return f"{'failed':>14} {'':>6} {'':>5}"
-                return f"{r.best:>6.2f}/{r.median:>6.2f}s {r.best / pdr.best:>5.2f}x {r.mem:>5.0f}"
+                return f"{r.best:>6.2f}/{r.median:>6.2f}s {r.best / base.best:>5.2f}x {r.mem:>5.0f}"
 
             print(f"{n:>10,} {n_rows:>10,} | {pdr.best:>6.2f}/{pdr.median:>6.2f}s {pdr.mem:>5.0f} | {cell(loc)} | "
                   f"{cell(rem)}", flush=True)

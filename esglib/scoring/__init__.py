@@ -15,6 +15,7 @@ from esglib.scoring._explain import explain, explain_many
 from esglib.scoring._metrics import KPI_INPUTS, KPI_SPECS, KpiSpec, ProcurementLadder, compute_metrics, wide_figures
 from esglib.scoring._score import aggregate, score
 from esglib.scoring._sensitivity import sensitivity
+from esglib.scoring.dask_engine import score_dask, sensitivity_dask  # (registers engine="dask"; dask not imported)
 
 __all__ = [
     "PILLARS",
@@ -35,4 +36,6 @@ __all__ = [
     "score",
     "aggregate",
     "sensitivity",
+    "score_dask",
+    "sensitivity_dask",
 ]
