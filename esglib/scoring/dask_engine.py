@@ -91,6 +91,9 @@ def dask_client(scheduler: str | None = None, *, n_workers: int | None = None, p
         finally:
             client.close()
         return
+    import logging
+
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # (a run's start-up and shutdown chatter)
     n = n_workers or max(1, min(os.cpu_count() or 1, 4))
     # TCP on the loopback address even with in-process workers (the in-memory transport looks up this machine's
     # public address, a network call)
