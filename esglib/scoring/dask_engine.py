@@ -143,7 +143,7 @@ def _group_key(companies: pd.DataFrame, config) -> pd.Series:
 def score_dask(disclosures: str | os.PathLike[str] | pd.DataFrame | None = None, config=None,
                year: int | None = None, *, companies: pd.DataFrame | None = None, as_of=None,
                scheduler: str | None = None, client=None, max_rows: int | None = None,
-               npartitions: int | None = None) -> pd.DataFrame:
+               npartitions: int | None = None, **score_options) -> pd.DataFrame:
     """Score every company on a Dask cluster; the same result as :func:`esglib.scoring.score`.
 
     Parameters
@@ -161,6 +161,8 @@ def score_dask(disclosures: str | os.PathLike[str] | pd.DataFrame | None = None,
         Row limit per CSV file (default :data:`esglib.inputs.MAX_ROWS`).
     npartitions : int, optional
         Partitions of the shuffled frame (default: the number of peer groups).
+    **score_options
+        Passed on to the pandas engine for each peer group (e.g. ``fx`` rates where the scoring takes them).
 
     Returns
     -------
@@ -174,11 +176,12 @@ def score_dask(disclosures: str | os.PathLike[str] | pd.DataFrame | None = None,
         raise ConfigError("`disclosures` is required: a CSV path, a glob, a folder of Parquet parts or a frame")
     if client is None:
         with dask_client(scheduler) as c:
-            return _score_on(c, disclosures, cfg, year, companies, as_of, max_rows, npartitions)
-    return _score_on(client, disclosures, cfg, year, companies, as_of, max_rows, npartitions)
+            return _score_on(c, disclosures, cfg, year, companies, as_of, max_rows, npartitions, score_options)
+    return _score_on(client, disclosures, cfg, year, companies, as_of, max_rows, npartitions, score_options)
 
 
-def _score_on(client, disclosures, cfg, year, companies, as_of, max_rows, npartitions) -> pd.DataFrame:
+def _score_on(client, disclosures, cfg, year, companies, as_of, max_rows, npartitions, score_options
+              ) -> pd.DataFrame:
     import dask.dataframe as dd
     from dask import delayed
 
@@ -213,13 +216,14 @@ def _score_on(client, disclosures, cfg, year, companies, as_of, max_rows, nparti
     shuffled = tagged.shuffle("_peer", npartitions=n, shuffle_method="tasks")
     comp_f = client.scatter(comp, broadcast=True)
     pieces = shuffled.to_delayed()
-    tasks = [delayed(_score_groups_in)(p, comp_f, cfg, year, as_of) for p in pieces]
+    tasks = [delayed(_score_groups_in)(p, comp_f, cfg, year, as_of, score_options=score_options) for p in pieces]
     results = client.compute(tasks, sync=True)
     frames = [r for r in results if len(r)]
     done = set().union(*(set(r["peer_group_key"].unique()) for r in frames)) if frames else set()
     missing = [g for g in groups if g not in done]  # groups without any disclosure still get their rows
     if missing:
-        frames.append(_score_groups_in(seq_meta, comp, cfg, year, as_of, empty_groups=missing))
+        frames.append(_score_groups_in(seq_meta, comp, cfg, year, as_of, empty_groups=missing,
+                                       score_options=score_options))
     out = pd.concat(frames, ignore_index=True).drop(columns="peer_group_key")
     out = _rank_like_pandas(out, companies)
     out.attrs.update({"config": cfg, "year": year, "as_of": None if as_of is None else str(pd.Timestamp(as_of).date()),
@@ -227,7 +231,8 @@ def _score_on(client, disclosures, cfg, year, companies, as_of, max_rows, nparti
     return out
 
 
-def _score_groups_in(part: pd.DataFrame, comp: pd.DataFrame, cfg, year, as_of, empty_groups=None) -> pd.DataFrame:
+def _score_groups_in(part: pd.DataFrame, comp: pd.DataFrame, cfg, year, as_of, empty_groups=None,
+                     score_options=None) -> pd.DataFrame:
     """Score every group present in one shuffled partition (a partition may hold several groups)."""
     out = []
     names = empty_groups if empty_groups is not None else list(pd.unique(part["_peer"]))
@@ -235,7 +240,7 @@ def _score_groups_in(part: pd.DataFrame, comp: pd.DataFrame, cfg, year, as_of, e
         rows = part[part["_peer"] == g]
         uni = comp[comp["_peer"] == g].drop(columns="_peer")
         d = rows.sort_values("_seq", kind="stable").drop(columns=["_seq", "_peer"]).reset_index(drop=True)
-        s = _score_pandas(d, cfg, year, companies=uni, as_of=as_of).reset_index()
+        s = _score_pandas(d, cfg, year, companies=uni, as_of=as_of, **(score_options or {})).reset_index()
         out.append(s.assign(peer_group_key=g))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
@@ -247,8 +252,15 @@ def _default_as_of(tagged):
         return None
     if "published_on" not in tagged.columns:
         return default_as_of(None)
-    latest = pd.to_datetime(tagged["published_on"].astype(str).replace("", None), errors="coerce").max().compute()
+    latest = tagged[["published_on"]].map_partitions(_latest_published, meta=pd.Series(dtype="datetime64[ns]"))
+    latest = pd.to_datetime(latest.compute(), errors="coerce").max()
     return default_as_of(pd.DataFrame({"published_on": [latest]}))
+
+
+def _latest_published(df: pd.DataFrame) -> pd.Series:
+    """Latest ``published_on`` of one partition (task), as a one-element series."""
+    dates = pd.to_datetime(df["published_on"].astype(str).replace({"": None, "NaT": None}), errors="coerce")
+    return pd.Series([dates.max()], dtype="datetime64[ns]")
 
 
 def _rank_like_pandas(out: pd.DataFrame, companies: pd.DataFrame) -> pd.DataFrame:
