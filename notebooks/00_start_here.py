@@ -55,7 +55,7 @@ OUT.mkdir(parents=True, exist_ok=True)
 # Read them in order, or jump to the one written for you.
 
 # %%
-primer.suite_overview()
+primer.style_table(primer.suite_overview().set_index("notebook"))
 
 # %% [markdown]
 # ## The data and its as-of dates
@@ -66,7 +66,7 @@ primer.suite_overview()
 
 # %%
 inventory = primer.data_inventory()
-inventory
+primer.style_table(inventory)
 
 # %%
 print("disclosures as of:", esglib.inputs.data_as_of())
@@ -80,7 +80,7 @@ print("outputs go to:    ", OUT)
 
 # %%
 disclosures = bundled.disclosures()
-primer.disclosure_counts(disclosures)
+primer.style_table(primer.disclosure_counts(disclosures))
 
 # %% [markdown]
 # ## Recap

@@ -46,7 +46,7 @@ OUT.mkdir(parents=True, exist_ok=True)
 
 # %%
 macro = bundled.macro()
-primer.headline_figures(macro)
+primer.style_table(primer.headline_figures(macro))
 
 # %%
 png = plots.keep(plots.macro_demand(macro), OUT / "01_global_datacentre_electricity.png")
@@ -91,7 +91,7 @@ png = plots.keep(plots.us_datacentre_water(macro), OUT / "01_us_datacentre_water
 # %%
 disclosures = bundled.disclosures()
 figures = esglib.select_figures(disclosures)
-primer.scope2_methods(disclosures)
+primer.style_table(primer.scope2_methods(disclosures))
 
 # %%
 png = plots.keep(plots.scope2_gap(figures), OUT / "01_scope2_location_vs_market.png")
@@ -109,11 +109,11 @@ png = plots.keep(plots.scope2_gap(figures), OUT / "01_scope2_location_vs_market.
 # renewable electricity by instrument.
 
 # %%
-primer.instrument_ladder()
+primer.style_table(primer.instrument_ladder())
 
 # %%
-primer.figures_for(figures, ["renewable_share_pct", "renewable_ppa_share_pct", "renewable_grid_mix_share_pct"],
-                   tickers="IBM")
+primer.style_table(primer.figures_for(figures, ["renewable_share_pct", "renewable_ppa_share_pct",
+                                                "renewable_grid_mix_share_pct"], tickers="IBM"))
 
 # %% [markdown]
 # ## 5. Hourly matching: 24/7 carbon-free energy
@@ -123,7 +123,7 @@ primer.figures_for(figures, ["renewable_share_pct", "renewable_ppa_share_pct", "
 # matches use and clean supply hour by hour, on the same grid. Only Google reports it.
 
 # %%
-primer.figures_for(figures, "cfe_hourly_pct")
+primer.style_table(primer.figures_for(figures, "cfe_hourly_pct"))
 
 # %% [markdown]
 # Google also publishes its hourly CFE share for each cloud region. The same company, buying clean energy
@@ -131,7 +131,7 @@ primer.figures_for(figures, "cfe_hourly_pct")
 
 # %%
 cfe = primer.load_google_region_cfe()
-primer.cfe_spread(cfe)
+primer.style_table(primer.cfe_spread(cfe))
 
 # %%
 png = plots.keep(plots.google_cfe_regions(cfe, 2024), OUT / "01_google_cfe_regions_2024.png")

@@ -10,7 +10,7 @@ import pandas as pd
 from esglib.atomicio import atomic_path
 from esglib.scoring import PILLARS
 
-__all__ = ['pillar_heatmap', 'composite_bars', 'scope2_gap', 'cumulative_returns', 'drawdowns', 'tradeoff', 'macro_demand', 'save', 'SOURCE_NOTE', 'keep', 'us_datacentre_electricity', 'industry_pue', 'us_datacentre_water', 'google_cfe_regions', 'google_cfe_spread', 'variant_ranks', 'rank_intervals', 'screen_weights', 'carbon_cost_curve', 'emissions_paths', 'water_exposure', 'show']
+__all__ = ['pillar_heatmap', 'heatmap_order', 'composite_bars', 'scope2_gap', 'cumulative_returns', 'drawdowns', 'tradeoff', 'macro_demand', 'save', 'SOURCE_NOTE', 'keep', 'us_datacentre_electricity', 'industry_pue', 'us_datacentre_water', 'google_cfe_regions', 'google_cfe_spread', 'variant_ranks', 'rank_intervals', 'screen_weights', 'carbon_cost_curve', 'emissions_paths', 'water_exposure', 'show']
 
 
 SOURCE_NOTE = "Source: company disclosures as cited in data/disclosures.csv (esglib)"
@@ -30,8 +30,25 @@ def _source(fig, text: str) -> None:
     fig.text(0.01, 0.005, text, fontsize=7, color="0.4", ha="left", va="bottom")
 
 
+def heatmap_order(scores: pd.DataFrame, rated_only: bool = False) -> tuple[list[str], list[str], list[str]]:
+    """Rows of :func:`pillar_heatmap`: (rated, best composite first; unrated with something scored, best
+    indicative composite first; unrated with every pillar at zero, named in a note instead of drawn)."""
+    rated = scores[scores["composite"].notna()].sort_values("composite", ascending=False, kind="stable")
+    if rated_only:
+        return list(rated.index), [], []
+    unrated = scores[scores["composite"].isna()]
+    key = "composite_indicative" if "composite_indicative" in unrated.columns else "disclosure"
+    unrated = unrated.sort_values(key, ascending=False, kind="stable")
+    zero = (unrated[list(PILLARS)].fillna(0.0) == 0).all(axis=1)
+    return list(rated.index), list(unrated.index[~zero]), list(unrated.index[zero])
+
+
 def pillar_heatmap(scores: pd.DataFrame, rated_only: bool = False, ax=None, source: str = SOURCE_NOTE):
-    """Heatmap of pillar scores (0-100) per company, best composite first.
+    """Heatmap of pillar scores (0-100) per company: rated companies first, then the unrated ones apart.
+
+    Rated companies (with a composite) come first, best composite first. Below a divider come the unrated
+    ones (composite withheld, blank), best indicative composite first. Unrated companies with every pillar
+    at zero are not drawn as rows of zeros: a note under the chart names them.
 
     Parameters
     ----------
@@ -40,20 +57,31 @@ def pillar_heatmap(scores: pd.DataFrame, rated_only: bool = False, ax=None, sour
     rated_only : bool
         Only companies with a composite.
     """
+    import textwrap
+
     plt, sns = _plt()
 
-    df = scores[scores["composite"].notna()] if rated_only else scores
-    df = df.sort_values(["composite_indicative"], ascending=False)
+    rated, unrated, empty = heatmap_order(scores, rated_only)
+    df = scores.loc[rated + unrated]
     data = df[list(PILLARS) + ["composite"]].astype(float)
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, max(3, 0.28 * len(df) + 1.5)))
+        _, ax = plt.subplots(figsize=(8, max(3, 0.28 * len(df) + 2.2)))
     sns.heatmap(data, annot=True, fmt=".0f", cmap="RdYlGn", vmin=0, vmax=100, cbar_kws={"label": "score (0-100)"},
                 ax=ax, linewidths=0.3, annot_kws={"size": 7})
-    ax.set_title("AI-footprint pillar scores (0-100, peer-relative; blank composite = withheld)")
+    if unrated:
+        ax.axhline(len(rated), color="black", lw=2.5)
+    ax.set_title("AI-footprint pillar scores (0-100, peer-relative)" + (
+        f"\n{len(rated)} rated above the line; {len(unrated)} unrated below it (composite withheld)" if unrated
+        else ""), fontsize=10)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    _source(ax.figure, source)
-    ax.figure.tight_layout(rect=(0, 0.02, 1, 1))
+    note = source
+    if empty:
+        note = textwrap.fill(f"Not drawn, every pillar 0 (nothing disclosed for the scored years), {len(empty)}: "
+                             + ", ".join(empty), 130) + "\n" + source
+    _source(ax.figure, note)
+    lines = note.count("\n") + 1
+    ax.figure.tight_layout(rect=(0, 0.012 * lines + 0.01, 1, 1))
     return ax
 
 
@@ -71,8 +99,13 @@ def composite_bars(scores: pd.DataFrame, sensitivity: pd.DataFrame | None = None
                                                      (s["composite_high"] - df["composite"]).clip(lower=0)],
                     fmt="none", ecolor="0.2", capsize=3, label="5th-95th pct under random weights")
         ax.legend(loc="lower right", fontsize=8)
-    for y, (v, r) in enumerate(zip(df["composite"], df["rating"])):
-        ax.text(v + 0.5, y, r, va="center", fontsize=8)
+    # each rating sits right of its bar and of its error bar, never on the whisker
+    right = df["composite"].copy()
+    if sensitivity is not None and len(sensitivity):
+        high = sensitivity.reindex(df.index)["composite_high"]
+        right = pd.concat([right, high], axis=1).max(axis=1)
+    for y, (x, r) in enumerate(zip(right, df["rating"], strict=True)):
+        ax.text(x + 1.5, y, r, va="center", ha="left", fontsize=8, fontweight="bold")
     ax.set_xlim(0, 100)
     ax.set_xlabel("composite score (0-100)")
     ax.set_title("Composite AI-footprint score and rating (rated companies)")
@@ -109,6 +142,11 @@ def scope2_gap(figures: pd.DataFrame, ax=None, source: str = SOURCE_NOTE):
     ax.set_xlabel("")
     ax.set_title("Scope 2: grid-average (location) vs after certificates/PPAs (market)")
     ax.tick_params(axis="x", rotation=45)
+    for label in ax.get_xticklabels():
+        label.set_ha("right")
+    # the legend goes outside the bars (right of the axes), where it cannot cover a company
+    ax.legend(title="Scope 2 method", fontsize=8, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              frameon=False)
     _source(ax.figure, source)
     ax.figure.tight_layout(rect=(0, 0.02, 1, 1))
     return ax
@@ -203,7 +241,10 @@ CFE_SOURCE = "Source: Google Cloud region-carbon-info (data/google_region_cfe, A
 
 
 def us_datacentre_electricity(macro: pd.DataFrame, ax=None, source: str = MACRO_SOURCE):
-    """US data-centre electricity (TWh a year): LBNL/IEA estimates and the LBNL 2028 range, share of US demand.
+    """US data-centre electricity (TWh a year): LBNL/IEA estimates as bars, the LBNL 2028 projection as a range.
+
+    A projection with a low and a high case is one floating bar from low to high, labelled "low-high", not two
+    bars drawn on top of each other.
 
     Parameters
     ----------
@@ -213,27 +254,49 @@ def us_datacentre_electricity(macro: pd.DataFrame, ax=None, source: str = MACRO_
     plt, sns = _plt()
     us = macro[macro["region"] == "United States"]
     kinds = {"datacentre_electricity_consumption": "estimate",
-             "datacentre_electricity_consumption_projection_high": "projection, high",
-             "datacentre_electricity_consumption_projection_low": "projection, low"}
+             "datacentre_electricity_consumption_projection_high": "high",
+             "datacentre_electricity_consumption_projection_low": "low"}
     m = us[us["series"].isin(kinds)].sort_values(["year", "data_quality"]).drop_duplicates(["series", "year"])
     publisher = m["note"].fillna("").str.extract(r"publisher: ([A-Za-z]+)", expand=False).fillna("")
-    df = pd.DataFrame({"year": m["year"].astype(int).astype(str), "TWh": m["value"] / 1e6,
-                       "kind": m["series"].map(kinds) + " (" + publisher + ")"})
-    df = df.sort_values("kind", key=lambda k: k.str.contains("low"), kind="stable")  # low bar drawn over high
+    df = pd.DataFrame({"year": m["year"].astype(int), "TWh": m["value"] / 1e6, "kind": m["series"].map(kinds),
+                       "publisher": publisher})
+    years = sorted(df["year"].unique())
+    x = {y: i for i, y in enumerate(years)}
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4))
-    sns.barplot(df, x="year", y="TWh", hue="kind", dodge=False, ax=ax, order=sorted(df["year"].unique()))
-    for cont in ax.containers:
-        ax.bar_label(cont, fmt="%.0f", fontsize=8)
+    palette = sns.color_palette()
+    est = df[df["kind"] == "estimate"]
+    pubs = list(dict.fromkeys(est["publisher"]))
+    for k, pub in enumerate(pubs):
+        e = est[est["publisher"] == pub]
+        bars = ax.bar([x[y] for y in e["year"]], e["TWh"], width=0.7, color=palette[k % len(palette)],
+                      label=f"estimate ({pub})" if pub else "estimate")
+        ax.bar_label(bars, fmt="%.0f", fontsize=8)
+    proj = df[df["kind"].isin(["low", "high"])].pivot_table(index="year", columns="kind", values="TWh")
+    proj_pub = ", ".join(sorted({p for p in df.loc[df["kind"] != "estimate", "publisher"] if p}))
+    for y, r in proj.iterrows():
+        low, high = r.get("low"), r.get("high")
+        if pd.notna(low) and pd.notna(high):
+            bar = ax.bar([x[y]], [high - low], bottom=[low], width=0.7, color=palette[len(pubs) % len(palette)],
+                         alpha=0.55, hatch="//", edgecolor="0.3",
+                         label=f"projection, low to high ({proj_pub})" if proj_pub else "projection, low to high")
+            ax.bar_label(bar, labels=[f"{low:.0f}-{high:.0f}"], fontsize=8)
+        else:
+            v = low if pd.notna(low) else high
+            bar = ax.bar([x[y]], [v], width=0.7, color=palette[len(pubs) % len(palette)], alpha=0.55, hatch="//",
+                         edgecolor="0.3", label="projection")
+            ax.bar_label(bar, fmt="%.0f", fontsize=8)
+    ax.set_xticks(range(len(years)), [str(y) for y in years])
+    ax.set_ylim(0, df["TWh"].max() * 1.15)
     share = us[us["series"] == "datacentre_share_of_national_electricity_pct"]
     if len(share):
         r = share.sort_values("year").iloc[-1]
-        ax.text(0.01, 0.95, f"{int(r['year'])}: {r['value']:g} % of US electricity", transform=ax.transAxes,
+        ax.text(0.01, 0.97, f"{int(r['year'])}: {r['value']:g} % of US electricity", transform=ax.transAxes,
                 va="top", fontsize=8)
     ax.set_ylabel("electricity (TWh a year)")
     ax.set_xlabel("")
     ax.set_title("US data-centre electricity use")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0, 0.88))
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0, 0.9))
     _source(ax.figure, source)
     ax.figure.tight_layout(rect=(0, 0.03, 1, 1))
     return ax

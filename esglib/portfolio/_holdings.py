@@ -14,7 +14,9 @@ import pandas as pd
 
 from esglib import market
 from esglib.errors import ConfigError, DataValidationError, MarketDataError, Problem
-from esglib.inputs import read_table
+from esglib.inputs import Table, read_table
+from esglib.inputs._readers import MAX_FILE_BYTES, XLSX_SUFFIXES
+from esglib.inputs.brokers import BrokerExport, detect_broker, parse_broker_export
 from esglib.vocabulary import CASH
 
 __all__ = ['CASH', 'HOLDINGS_ALIASES', 'load_holdings', 'holdings_weights']
@@ -114,10 +116,57 @@ def _latest_prices(tickers: list[str], source: str = "snapshot") -> pd.Series:
     return out
 
 
+# ------------------------------------------------------------------------------------------------ broker exports
+def _broker_export(path: str | os.PathLike[str]) -> BrokerExport | None:
+    """The broker parser's reading of a CSV file, or None when the file is a plain table (read as before).
+
+    Workbooks, missing, oversized and undecodable files return None: :func:`read_table` reports them. A plain
+    table the parser cannot read also returns None (the loader's own checks name the problem), except for
+    weight problems (mixed percent/fraction notation, weights summing above 100%), which are raised here.
+    """
+    from pathlib import Path
+
+    p = Path(path)
+    if p.suffix.lower() in XLSX_SUFFIXES | {".xls"} or not p.is_file() or p.stat().st_size > MAX_FILE_BYTES:
+        return None
+    try:
+        text = p.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    if not text.strip():
+        return None
+    try:
+        return parse_broker_export(text, source=str(path))
+    except DataValidationError as exc:
+        if detect_broker(text) != "generic" or any("weights" in pr.rule for pr in exc.problems):
+            raise
+        return None
+
+
+def _export_table(export: BrokerExport, file: str) -> Table:
+    """A :class:`~esglib.inputs.Table` of the export's positions, each row keeping its line in the file."""
+    h, written = export.holdings, dict(export.columns)
+    cols = {"symbol": h["symbol"].where(~h["is_cash"], CASH), "description": h["name"]}
+    for name, c in (("market value", "market_value"), ("weight", "weight"), ("quantity", "quantity")):
+        if h[c].notna().any():
+            cols[name] = h[c].map(lambda v: "" if pd.isna(v) else repr(float(v)))
+    frame = pd.DataFrame(cols).reset_index(drop=True).astype(str)
+    spelled = {"symbol": "ticker", "description": "name", "market value": "market_value", "weight": "weight",
+               "quantity": "quantity"}
+    original = tuple(written.get(spelled[c], c) for c in frame.columns)
+    return Table(frame, file, None, export.header_row or 1, original, tuple(int(r) for r in h["source_row"]))
+
+
 def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None = None, *,
                   prices: Mapping[str, float] | pd.Series | None = None, price_source: str = "snapshot",
                   sheet: str | None = None) -> pd.DataFrame:
     """Read a holdings file (CSV or XLSX) exported by a broker or written by hand.
+
+    Broker exports load as downloaded: Fidelity, Schwab and Vanguard positions files and Interactive Brokers
+    activity statements are read by :func:`esglib.inputs.brokers.parse_broker_export` (header found below
+    title lines; footers, disclaimers, totals, pending activity and other sections skipped; cash and
+    money-market lines recognised; ``$``, ``%`` and ``(1,234)`` parsed). One note names the broker and every
+    skipped line.
 
     Parameters
     ----------
@@ -126,8 +175,9 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
         matched case-insensitively against :data:`HOLDINGS_ALIASES`: a ticker column (``Ticker``/``Symbol``)
         and at least one of market value (``Market Value``/``Value``/``Amount``), weight (``Weight``/
         ``% of portfolio``) or shares (``Shares``/``Quantity``). When several are present the market value
-        wins, then the weight, then shares x price. Weights may be fractions or percentages (they are
-        normalised anyway).
+        wins, then the weight, then shares x price. Weights may be fractions or percentages, written one way
+        throughout the file; weights that are the only amount and sum above 100% are refused, below 100% they
+        are scaled to 100% with a note.
     companies : DataFrame
         The universe (:func:`esglib.inputs.load_companies`; required). A holding is *covered*
         when its ticker (or the universe's ``yahoo_ticker``) is in it.
@@ -148,24 +198,30 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
         ``market_value`` (listing currency, NaN when only weights were given), ``shares`` (NaN when not
         given), ``price`` (per share, when used), ``covered`` (bool: ticker in the universe), ``is_cash``
         (bool), ``source_row`` (first line of the holding in the file, header = 1) and ``source_rows``
-        (every line merged into it, comma-separated). ``attrs`` carries ``file``, ``basis``
-        (``market_value``/``weight``/``shares``), ``not_covered`` ({ticker: weight}), ``total_value``.
+        (every line merged into it, comma-separated). ``attrs`` carries ``file``, ``broker`` (``fidelity``,
+        ``schwab``, ``vanguard``, ``ibkr`` or ``generic``), ``notes`` (the load summary and other notes, also
+        warned), ``basis`` (``market_value``/``weight``/``shares``), ``not_covered`` ({ticker: weight}),
+        ``total_value``.
 
     Warns
     -----
     UserWarning
         For tickers not in the universe (named, with their weight; they stay in the frame with
-        ``covered=False``), for duplicate tickers (merged) and for skipped "total" rows.
+        ``covered=False``), for duplicate tickers (merged), for skipped "total" rows, and the broker's load
+        summary (one note naming the broker and every skipped line).
 
     Raises
     ------
     DataValidationError
         Every problem at once, each naming file, row and column: missing ticker or amount column,
         non-numeric cells (``n/a``, ``12%`` in a shares column), negative holdings other than cash, a blank
-        ticker without an amount, shares without a price, and a total that is zero or negative.
+        ticker without an amount, shares without a price, a total that is zero or negative, weights mixing
+        percent and fraction notation (located at the first odd line), weights summing above 100%.
     """
 
-    table = read_table(path, sheet=sheet)
+    export = _broker_export(path)  # None for workbooks and for plain tables the loader reports itself
+    use_export = export is not None and (export.broker != "generic" or bool(export.skipped))
+    table = _export_table(export, str(path)) if use_export else read_table(path, sheet=sheet)
     df = table.frame
     cols = list(df.columns)
     found: dict[str, str] = {}
@@ -317,7 +373,11 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
     if amount == "shares" and prices_as_of:
         warnings.warn(f"{table.file}: shares valued at the latest close as of {prices_as_of} "
                       f"({price_source} prices)", UserWarning, stacklevel=2)
-    out.attrs.update({"file": table.file, "basis": amount, "prices_as_of": prices_as_of,
+    notes = list(export.notes if use_export else export.concerns) if export is not None else []
+    for note in notes:
+        warnings.warn(f"{table.file}: {note}", UserWarning, stacklevel=2)
+    out.attrs.update({"broker": export.broker if export is not None else "generic", "notes": notes,
+                      "file": table.file, "basis": amount, "prices_as_of": prices_as_of,
                       "not_covered": {t: float(w) for t, w in not_cov["weight"].items()},
                       "total_value": float(out["market_value"].sum()) if amount != "weight" else None})
     return out

@@ -142,11 +142,11 @@ def test_summary_layout_and_formats(wb, bundled_scores):
     assert list(rows) == list(bundled_scores.index)
     r = rows["GOOGL"]
     for p in PILLARS:
-        assert ws[f"{cols[p]}{r}"].number_format == "0.0"
-    assert ws[f"{cols['composite']}{r}"].number_format == "0.0"
-    assert ws[f"{cols['coverage']}{r}"].number_format == "0%"
-    assert ws.column_dimensions[cols["company"]].width == 28
-    assert ws.column_dimensions[cols["flags"]].width == 60
+        assert ws[f"{cols[p]}{r}"].number_format == "0.00"
+    assert ws[f"{cols['composite']}{r}"].number_format == "0.00"
+    assert ws[f"{cols['coverage']}{r}"].number_format == "0.0%"
+    assert ws.column_dimensions[cols["company"]].width >= len("Alphabet (Google)")
+    assert ws.column_dimensions[cols["flags"]].width == 60  # wraps
     assert ws.cell(header, 1).font.b
     assert "one sheet per company" in " ".join(str(ws.cell(i, 1).value) for i in range(1, header))
 

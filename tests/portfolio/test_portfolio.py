@@ -71,7 +71,7 @@ class TestLoadHoldings:
                                    "is_cash", "source_row", "source_rows"]
 
     def test_schwab_spellings_dollars_thousands_and_total_line(self, pf_companies):
-        with pytest.warns(UserWarning, match="skipped total line.*row.* 6"):
+        with pytest.warns(UserWarning, match=r"Schwab export: .*skipped 1 total line \(line 6\)"):
             h = load_holdings(PF / "holdings_schwab.csv", pf_companies)
         assert h["weight"].to_dict() == pytest.approx({"AAA": 0.4, "BBB": 0.3, "CCC": 0.2, CASH: 0.1})
         assert h.at["AAA", "market_value"] == 4000.0

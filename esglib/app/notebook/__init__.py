@@ -13,6 +13,7 @@ from esglib.app.notebook._analysis import (
     screen_view,
     universe_prices,
 )
+from esglib.app.notebook._tables import notes, number_format, style_table, workbook_preview
 from esglib.app.notebook._data import (
     NOTEBOOKS,
     PRICES_AS_OF,
@@ -31,6 +32,10 @@ from esglib.app.notebook._data import (
 )
 
 __all__ = [
+    "style_table",
+    "number_format",
+    "notes",
+    "workbook_preview",
     "compare_variants",
     "run_screen_backtests",
     "backtest_returns",

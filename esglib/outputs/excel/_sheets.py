@@ -11,7 +11,8 @@ import pandas as pd
 
 from esglib.inputs import QUALITY_LABELS, select_figures
 from esglib.outputs.excel._cells import _first_url, _is_missing, _letter, _quote_sheet
-from esglib.outputs.excel._styling import _F, _Book, _Link, _widths
+from esglib.outputs.excel._styling import (FORMATS, _Book, _F, _Link, _print_setup, _widths, auto_width,
+                                           header_height, text_height)
 from esglib.portfolio import explanation_questions
 from esglib.scoring import CORE_DISCLOSURES, KPI_INPUTS, KPI_SPECS
 from esglib.vocabulary import FOOTPRINT_PILLARS, PILLARS, RATINGS
@@ -119,12 +120,15 @@ def _write_summary(book: _Book, ws, rows: pd.DataFrame, cfg, holdings_mode: bool
         top.append(([n], "muted"))
     top.append(([per_company_note], "muted"))
     live_row = 0
+    label_idx = -1
     if holdings_mode:
         top.append(([], None))
         top.append(([None, None, "Portfolio summary (headline; every figure on the Portfolio sheet)",
                      _Link("-> Portfolio sheet", location="Portfolio!A1")], [None, None, "band", None]))
-        labels = [label for label, _ in headline] + ["composite (live: rated holdings, follows Weights)"]
+        labels = [label.replace("_", " ") for label, _ in headline] + ["composite (live: rated holdings, follows "
+                                                                         "Weights)"]
         top.append(([None, None, *labels], [None, None, *["header"] * len(labels)]))
+        label_idx = len(top) - 1
         top.append(([None, None, *[v for _, v in headline], None],
                     [None, None, *[_headline_format(k, v) for k, v in headline], "fmt:0.00"]))
         live_row = len(top)
@@ -139,21 +143,17 @@ def _write_summary(book: _Book, ws, rows: pd.DataFrame, cfg, holdings_mode: bool
         values[-1] = _F(f'=IF(SUMPRODUCT({wr}*ISNUMBER({cr}))>0,'
                         f'SUMPRODUCT({wr},{cr})/SUMPRODUCT({wr}*ISNUMBER({cr})),"")')
 
-    widths = {"rank": 6, "ticker": 10, "company": 28, "peer_group": 18, "fiscal_year": 8, "weight": 9,
-              "composite": 11, "rating": 8, "coverage": 10, "flags": 60, "n_figures": 10}
-    _widths(ws, {lay.col(c): widths.get(c, 12) for c in columns})
-    ws.freeze_panes = f"C{lay.first}"
-    ws.auto_filter.ref = f"A{header_row}:{_letter(len(columns))}{lay.last}"
-    for values, style in top:
-        book.row(ws, values, style)
     header_names = {"fiscal_year": "fiscal year", "n_figures": "figures on file", "weight": "weight",
                     **{f"has_{p}": f"discloses {p} (1/0)" for p in _FOOTPRINT}}
-    book.row(ws, [header_names.get(c, c) for c in columns], "header")
-
-    # integers and text display well in the General format; only fractional numbers get a number format
-    # (fewer styled cells keep a 3,000-company Summary within 2x of a plain DataFrame.to_excel)
-    styles = {"weight": "fmt:0.0%", "composite": "fmt:0.0", "coverage": "fmt:0%", **{p: "fmt:0.0" for p in _PILLARS}}
-    row_styles = [styles.get(c) for c in columns]
+    headers = [header_names.get(c, c) for c in columns]
+    # one number format per column: years and counts as integers, scores with two decimals, shares as percent
+    styles = {"fiscal_year": "fmt:" + FORMATS["year"], "n_figures": "fmt:" + FORMATS["count"],
+              "weight": "fmt:" + FORMATS["fraction"], "coverage": "fmt:" + FORMATS["fraction"],
+              "composite": "fmt:" + FORMATS["score"], "flags": "wrap",
+              **{p: "fmt:" + FORMATS["score"] for p in _PILLARS},
+              **{f"has_{p}": "fmt:" + FORMATS["count"] for p in _FOOTPRINT}}
+    # top-aligned, so that a row reads across when its flags wrap over two or three lines
+    row_styles = ["top" if c not in styles else styles[c] if c == "flags" else "top+" + styles[c] for c in columns]
     # column-wise plain Python values (iterating rows of a frame is slow and deep-copies its attrs)
     data: dict[str, list[Any]] = {"ticker": [str(t) for t in rows.index]}
     for c in columns:
@@ -162,6 +162,24 @@ def _write_summary(book: _Book, ws, rows: pd.DataFrame, cfg, holdings_mode: bool
     has = [_pillar_has(f) for f in rows["flags"].tolist()] if "flags" in rows.columns else [[1] * 4] * n
     for i, p in enumerate(_FOOTPRINT):
         data[f"has_{p}"] = [h[i] for h in has]
+    # widths fit the values and the longest word of each wrapped header; the header row grows to fit
+    shown = {"rank": [999], "composite": [99.99], "rating": ["CCC", "NR"], "coverage": [1.0]}
+    caps = {"company": 30, "flags": 60}
+    widths = [auto_width(h, data.get(c, shown.get(c, ())), (styles.get(c) or "")[4:] or None, hi=caps.get(c, 24))
+              for c, h in zip(columns, headers, strict=True)]
+    if label_idx >= 0:  # the headline labels above the table wrap in the same columns: fit their words too
+        for j, v in enumerate(top[label_idx][0]):
+            if isinstance(v, str) and v:
+                widths[j] = max(widths[j], auto_width(v, hi=24))
+    _widths(ws, widths)
+    ws.freeze_panes = f"C{lay.first}"
+    ws.auto_filter.ref = f"A{header_row}:{_letter(len(columns))}{lay.last}"
+    _print_setup(ws, title_rows=f"{header_row}:{header_row}", area=f"A1:{_letter(len(columns))}{lay.last}")
+    for i, (values, style) in enumerate(top):
+        height = header_height([str(v or "") for v in values], widths) if i == label_idx else None
+        book.row(ws, values, style, height=height)
+    book.row(ws, headers, "header", height=header_height(headers, widths))
+
     live = ("rank", "composite", "rating", "coverage")
     for k in range(n):
         r = lay.first + k
@@ -170,7 +188,9 @@ def _write_summary(book: _Book, ws, rows: pd.DataFrame, cfg, holdings_mode: bool
         ticker = data["ticker"][k]
         if ticker in sheet_of:
             values[1] = _Link(ticker, location=f"{_quote_sheet(sheet_of[ticker])}!A1")
-        book.row(ws, values, row_styles)
+        flags = values[columns.index("flags")]
+        height = text_height(flags, widths[columns.index("flags")]) if isinstance(flags, str) and flags else None
+        book.row(ws, values, row_styles, height=height)
     if n:
         scale = ColorScaleRule(start_type="num", start_value=0, start_color="F8696B", mid_type="num",
                                mid_value=50, mid_color="FFEB84", end_type="num", end_value=100, end_color="63BE7B")
@@ -198,18 +218,39 @@ def _headline(items: Sequence[tuple[str, Any]], table: pd.DataFrame | None) -> l
 def _headline_format(key: str, value: Any) -> str | None:
     if not isinstance(value, float):
         return None
-    return "fmt:0.0%" if ("coverage" in key or "weight" in key) else "fmt:#,##0.00"
+    return "fmt:" + column_format(key)
+
+
+def column_format(name: str, unit: str | None = None) -> str:
+    """The number format of a portfolio-sheet column (or of a headline row with ``unit``).
+
+    Years and counts are plain integers, shares stored as fractions are percentages, tonnes, MWh and dollar
+    amounts get thousands separators, scores two decimals.
+    """
+    n = str(name).lower()
+    u = "" if unit is None or _is_missing(unit) else str(unit).lower()
+    if u:
+        if u == "share":
+            return FORMATS["fraction"]
+        if u in ("tco2e", "mwh", "usd") or u.startswith("usd "):
+            return FORMATS["tonnes"]
+        if u == "0-100":
+            return FORMATS["score"]
+        return FORMATS["number"]
+    if n.endswith(("_fy", "year")) or n.startswith("n_"):
+        return FORMATS["year"]
+    if "coverage" in n or n == "weight" or n.endswith("_weight") or n.startswith("weight_"):
+        return FORMATS["fraction"]
+    if any(k in n for k in ("tco2e", "emissions", "_usd", "mwh", "portfolio_value")):
+        return FORMATS["tonnes"]
+    if n in _PILLARS or n == "composite" or n.startswith("contrib_"):
+        return FORMATS["score"]
+    return FORMATS["number"]
 
 
 def _write_portfolio(book: _Book, ws, items: Sequence[tuple[str, Any]], table: pd.DataFrame | None,
                      summary: Any) -> None:
     """Every figure of the portfolio summary: scalars, the headline table and its detail tables."""
-    _widths(ws, [34, 16, 22, 12, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14])
-    book.row(ws, [_Link("<- back to Summary", location="Summary!A1")])
-    book.row(ws, ["Portfolio summary (esglib.portfolio_summary at the weights the workbook was written with)"],
-             "title")
-    for label, value in items:
-        book.row(ws, [label, value], [None, _headline_format(label, value)])
     frames: list[tuple[str, pd.DataFrame]] = []
     if table is not None:
         frames.append(("Headline figures", table))
@@ -217,20 +258,55 @@ def _write_portfolio(book: _Book, ws, items: Sequence[tuple[str, Any]], table: p
         frame = getattr(summary, name, None)
         if isinstance(frame, pd.DataFrame) and len(frame):
             frames.append((name.replace("_", " ").capitalize(), frame))
+    blocks = []
     for title, frame in frames:
         t = frame.reset_index() if frame.index.name is not None or not isinstance(frame.index, pd.RangeIndex) \
             else frame
+        names = [str(c) for c in t.columns]
+        cols = [_column_values(t[c]) for c in t.columns]
+        units = t["unit"].tolist() if "unit" in t.columns and "value" in t.columns else None
+        fmts = [[column_format(c, units[i] if (units is not None and c == "value") else None) for i in range(len(t))]
+                for c in names]
+        blocks.append((title, names, cols, fmts))
+    # widths: the widest need of each column position over the label/value pairs and every table
+    n_cols = max([2, *(len(b[1]) for b in blocks)])
+    widths = [12.0] * n_cols
+    widths[0] = max([auto_width("", [k for k, _ in items], hi=40), 12.0])
+    widths[1] = max(widths[1], auto_width("", [v for _, v in items], None, hi=30))
+    for _, names, cols, fmts in blocks:
+        for j, (c, vals, f) in enumerate(zip(names, cols, fmts, strict=True)):
+            cap = 60 if c == "question" else 24 if j else 40
+            head = c.replace("_", " ")
+            w = max([auto_width(head, [v], f[i] if i < len(f) else None, hi=cap) for i, v in enumerate(vals)]
+                    or [auto_width(head, hi=cap)])
+            widths[j] = max(widths[j], w)
+    _widths(ws, widths)
+    _print_setup(ws, title_rows="2:2")
+    book.row(ws, [_Link("<- back to Summary", location="Summary!A1")])
+    book.row(ws, ["Portfolio summary (esglib.portfolio_summary at the weights the workbook was written with)"],
+             "title")
+    for label, value in items:
+        book.row(ws, [label, value], [None, _headline_format(label, value)])
+    for title, names, cols, fmts in blocks:
         book.row(ws, [])
         book.row(ws, [title], "band")
-        book.row(ws, [str(c) for c in t.columns], "header")
-        cols = [_column_values(t[c]) for c in t.columns]
-        fmts = ["fmt:0.0%" if ("coverage" in str(c) or str(c) == "weight") else "fmt:#,##0.00" for c in t.columns]
-        for rec in zip(*cols, strict=True):
-            book.row(ws, list(rec), [f if isinstance(v, float) else None for v, f in zip(rec, fmts, strict=True)])
+        shown = [c.replace("_", " ") for c in names]  # readable, and wraps between words
+        book.row(ws, shown, "header", height=header_height(shown, widths))
+        for i, rec in enumerate(zip(*cols, strict=True)):
+            styles = []
+            for j, v in enumerate(rec):
+                if names[j] == "question":
+                    styles.append("wrap")
+                elif isinstance(v, (float, int)) and not isinstance(v, bool):
+                    styles.append("fmt:" + fmts[j][i])
+                else:
+                    styles.append(None)
+            book.row(ws, list(rec), styles)
 
 
 def _write_weights(book: _Book, ws, cfg) -> None:
     _widths(ws, [26, 13, 13, 13, 13, 13, 13, 13, 40])
+    _print_setup(ws, title_rows="3:3")
     book.row(ws, ["Weights: edit the yellow cells; the Summary's coverage, composite, rank and rating follow"],
              "title")
     book.row(ws, ["Weights need not sum to 1 (each formula divides by their total). Changing the aggregation "
@@ -263,12 +339,59 @@ def _peer_medians(scores: pd.DataFrame) -> pd.DataFrame:
 
 
 
+#: Company sheets: the chart sits right of the top block (rows 1-16, columns A-F), in the empty rows above the
+#: metric table, so it never covers a cell with a value.
+_CHART_FIRST_ROW, _CHART_LAST_ROW = 2, 16
+_TOP_BLOCK_COLS = 6
+_METRIC_COLS = ("pillar", "metric", "value", "unit", "fiscal year", "peer percentile", "metric score",
+                "data quality", "compared with", "weight in pillar", "contribution", "source", "formula")
+_METRIC_FORMATS = (None, None, FORMATS["number"], None, FORMATS["year"], FORMATS["score"], FORMATS["score"], None,
+                   None, FORMATS["fraction"], FORMATS["score"], None, None)
+_METRIC_WRAP = {"data quality": 24, "source": 60, "formula": 60}
+
+
+def _metric_rows(ex: pd.DataFrame | None) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    if ex is None:
+        return rows
+    for e in ex.itertuples(index=False):
+        url = _first_url(e.source_url)
+        src = str(e.source)
+        dq = None if _is_missing(e.data_quality) else int(e.data_quality)
+        rows.append([e.pillar, e.metric, e.value, e.unit, e.fiscal_year, e.peer_percentile, e.metric_score,
+                     None if dq is None else f"{dq}: {QUALITY_LABELS.get(dq, '')}", e.compared_with,
+                     e.weight_in_pillar, e.contribution, _Link(src, target=url) if url else src, e.formula])
+    return rows
+
+
+def _chart_anchor(widths: Sequence[float], first_col: int, want: float = 75.0):
+    """A two-cell anchor from ``first_col`` (0-based) spanning about ``want`` characters of column width."""
+    from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
+
+    end, total = first_col, 0.0
+    while total < want and end < len(widths):
+        total += widths[end]
+        end += 1
+    return TwoCellAnchor(editAs="oneCell", _from=AnchorMarker(col=first_col, row=_CHART_FIRST_ROW - 1),
+                         to=AnchorMarker(col=end, row=_CHART_LAST_ROW))
+
+
 def _write_company(book: _Book, ws, ticker: str, rec: pd.Series, lay: _Layout, summary_row: int,
                    medians: pd.DataFrame, ex: pd.DataFrame | None, note: str | None) -> None:
     from openpyxl.chart import BarChart, Reference
 
-    _widths(ws, [16, 26, 14, 12, 10, 12, 12, 10, 18, 10, 12, 50, 45])
+    metric_rows = _metric_rows(ex)
+    cols = list(_METRIC_COLS)
+    widths = []
+    for j, c in enumerate(cols):
+        vals = [r[j] for r in metric_rows]
+        hi = _METRIC_WRAP.get(c, 24)
+        widths.append(auto_width(c, vals, _METRIC_FORMATS[j], lo=8, hi=hi))
+    widths[0] = max(widths[0], 18.0)  # "composite (live)", "peer-group median" labels
+    widths[2] = max(widths[2], 12.0)
+    _widths(ws, widths)
     ws.freeze_panes = "A4"
+    _print_setup(ws)
     company = rec.get("company")
     book.row(ws, [f"{'' if _is_missing(company) else company} ({ticker})"], "title")
     book.row(ws, [_Link("<- back to Summary", location=f"Summary!A{summary_row}"),
@@ -278,15 +401,16 @@ def _write_company(book: _Book, ws, ticker: str, rec: pd.Series, lay: _Layout, s
     book.row(ws, ["composite (live)", _F(f"=Summary!{lay.cell('composite', summary_row)}"),
                   "rating (live)", _F(f"=Summary!{lay.cell('rating', summary_row)}"),
                   "coverage", _F(f"=Summary!{lay.cell('coverage', summary_row)}")],
-             ["bold", "fmt:0.0", "bold", "bold", "bold", "fmt:0%"])
+             ["bold", "fmt:" + FORMATS["score"], "bold", "bold", "bold", "fmt:" + FORMATS["fraction"]])
     book.row(ws, [])
     # pillar table at rows 5..10 (chart data)
-    book.row(ws, ["pillar", "score", "peer-group median", "weight (live)"], "header")
+    head = ["pillar", "score", "peer-group median", "weight (live)"]
+    book.row(ws, head, "header", height=header_height(head, widths))
     peer = rec.get("peer_group")
     med = medians.loc[peer] if peer in medians.index else pd.Series(np.nan, index=list(_PILLARS))
     for i, p in enumerate(_PILLARS):
         book.row(ws, [p, rec.get(p), med.get(p), _F(f"={_weights_ref(i)}/Weights!$G${_W_ROW}")],
-                 ["bold", "fmt:0.0", "fmt:0.0", "fmt:0.0%"])
+                 ["bold", "fmt:" + FORMATS["score"], "fmt:" + FORMATS["score"], "fmt:" + FORMATS["fraction"]])
     chart = BarChart()
     chart.type = "col"
     chart.title = f"{ticker}: pillar scores vs {peer} median"
@@ -295,27 +419,26 @@ def _write_company(book: _Book, ws, ticker: str, rec: pd.Series, lay: _Layout, s
     chart.y_axis.scaling.max = 100
     chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=5, max_row=10), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=6, max_row=10))
-    chart.height, chart.width = 7.0, 15.0
-    ws.add_chart(chart, "F2")
-    for _ in range(6):  # rows 11..16 stay free for the chart
+    chart.anchor = _chart_anchor(widths, _TOP_BLOCK_COLS + 1)  # one empty column after the top block
+    ws.add_chart(chart)
+    for _ in range(_CHART_LAST_ROW - 10):  # rows 11..16 stay free for the chart
         book.row(ws, [])
     # metric table from explain()
     book.row(ws, ["Metrics (from esglib.explain; peer percentile 0-100, higher = better than peers)"], "band")
-    cols = ["pillar", "metric", "value", "unit", "fiscal year", "peer percentile", "metric score", "data quality",
-            "compared with", "weight in pillar", "contribution", "source", "formula"]
-    book.row(ws, cols, "header")
+    header = book.row(ws, cols, "header", height=header_height(cols, widths))
+    ws.print_title_rows = f"{header}:{header}"
     if ex is None:
         book.row(ws, [note or "metric table unavailable"], "muted")
     else:
-        for e in ex.itertuples(index=False):
-            url = _first_url(e.source_url)
-            src = str(e.source)
-            dq = None if _is_missing(e.data_quality) else int(e.data_quality)
-            book.row(ws, [e.pillar, e.metric, e.value, e.unit, e.fiscal_year, e.peer_percentile, e.metric_score,
-                          None if dq is None else f"{dq}: {QUALITY_LABELS.get(dq, '')}", e.compared_with,
-                          e.weight_in_pillar, e.contribution, _Link(src, target=url) if url else src, e.formula],
-                     [None, None, "fmt:#,##0.0###", None, "fmt:0", "fmt:0.0", "fmt:0.0", None, None, "fmt:0.00",
-                      "fmt:0.00", None, None])
+        # every cell top-aligned, so a row reads across when the source or formula wraps
+        styles = ["top" if f is None else "top+fmt:" + f for f in _METRIC_FORMATS]
+        for j, c in enumerate(cols):
+            if c in _METRIC_WRAP:
+                styles[j] = "wrap"
+        for values in metric_rows:
+            lines = max(text_height(str(getattr(v, "text", v)), widths[j]) for j, v in enumerate(values)
+                        if cols[j] in _METRIC_WRAP and not _is_missing(v))
+            book.row(ws, values, styles, height=lines)
         book.row(ws, ["contributions are at the weights the workbook was written with; the live composite is above"],
                  "muted")
     book.row(ws, [])
@@ -326,8 +449,13 @@ def _write_company(book: _Book, ws, ticker: str, rec: pd.Series, lay: _Layout, s
     book.row(ws, [])
     book.row(ws, ["Engagement questions (missing disclosures and flags)"], "band")
     questions = explanation_questions(ex, "; ".join(flags))
+    # each question wraps in one cell merged across B..M, its row as tall as the wrapped text
+    span = sum(widths[1:])
+    last_col = _letter(len(cols))
     for i, q in enumerate(questions or ["none: every scored metric is disclosed"], 1):
-        book.row(ws, [i, q], [None, "wrap"])
+        r = book.row(ws, [i, q], ["top", "wrap"], height=text_height(q, span))
+        ws.merged_cells.add(f"B{r}:{last_col}{r}")
+    ws.print_area = f"A1:{last_col}{book.rows_written[ws.title]}"
 
 
 def _sources_frame(disclosures: pd.DataFrame, rows: pd.DataFrame, cfg) -> pd.DataFrame:
@@ -356,6 +484,7 @@ def _write_sources(book: _Book, ws, src: pd.DataFrame, note: str | None) -> None
     cols = ["ticker", "company", "fiscal_year", "metric", "value", "unit", "reported_value", "reported_unit",
             "basis", "data_quality", "source_title", "source_url", "quote", "feeds", "source_row"]
     _widths(ws, [9, 22, 8, 28, 14, 12, 12, 14, 14, 8, 50, 45, 80, 30, 9])
+    _print_setup(ws, title_rows="3:3")
     ws.freeze_panes = "B4"
     book.row(ws, ["Sources: every cited figure the scores draw on (chosen figure per company, year and metric, "
                   "within each company's scoring window)"], "title")
@@ -386,6 +515,7 @@ def _write_sources(book: _Book, ws, src: pd.DataFrame, note: str | None) -> None
 def _write_methodology(book: _Book, ws, cfg, as_of_lines: Sequence[str], year: int | None) -> None:
 
     _widths(ws, [26, 14, 14, 16, 14, 90])
+    _print_setup(ws, title_rows="1:1")
     w = cfg.weights
     norm = {"percentile": "percentile rank (Hazen: (rank - 0.5) / n x 100)",
             "minmax": "min-max scaling to 1..100", "zscore": "z-score mapped through the normal CDF to 0..100"}

@@ -49,6 +49,7 @@ class _Book:
         self.wb = Workbook(write_only=True)
         self._styles: dict[str, Any] = {}
         self._probe_ws = None
+        self.rows_written: dict[str, int] = {}
 
     def sheet(self, title: str):
         ws = self.wb.create_sheet(title)
@@ -87,6 +88,8 @@ class _Book:
                 c.font = Font(color=_COLOURS["link"], underline="single")
             elif part == "wrap":
                 c.alignment = Alignment(wrap_text=True, vertical="top")
+            elif part == "top":
+                c.alignment = Alignment(vertical="top")
             elif part == "text":
                 c.quotePrefix = True
             elif part.startswith("fmt:"):
@@ -157,12 +160,21 @@ class _Book:
             c._style = copy(self._style(style))
         return c
 
-    def row(self, ws, values: Sequence[Any], styles: Sequence[str | None] | str | None = None) -> None:
-        """Append one row; ``styles`` is one style for every cell or one per cell."""
+    def row(self, ws, values: Sequence[Any], styles: Sequence[str | None] | str | None = None,
+            height: float | None = None) -> int:
+        """Append one row (``height`` in points); ``styles`` is one style for every cell or one per cell.
+
+        Returns the row's number.
+        """
+        r = self.rows_written.get(ws.title, 0) + 1
+        self.rows_written[ws.title] = r
+        if height is not None:
+            ws.row_dimensions[r].height = height
         if styles is None or isinstance(styles, str):
             styles = [styles] * len(values)
         styles = [*styles, *[None] * (len(values) - len(styles))]
         ws.append([self.cell(ws, v, s) for v, s in zip(values, styles, strict=False)])
+        return r
 
     def save(self, path: Path) -> None:
         self.wb.save(path)
@@ -204,3 +216,100 @@ def _check_xlsx(path: str | os.PathLike[str], arg: str = "path") -> Path:
     if p.is_dir():
         raise ConfigError(f"`{arg}` is a folder, not a file: {str(p)!r}")
     return p
+
+
+# ------------------------------------------------------------------------------------------------ layout and print
+#: Number formats by kind of column (the scorecard's one place for them).
+FORMATS = {"year": "0", "count": "0", "score": "0.00", "tonnes": "#,##0", "fraction": "0.0%", "number": "#,##0.00"}
+
+_LINE_HEIGHT = 15.0  # points per line of 11-point text
+
+
+def _shown(value: Any, fmt: str | None) -> str:
+    """Roughly the text Excel shows for ``value`` under number format ``fmt`` (for column widths)."""
+    if _is_missing(value):
+        return ""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return str(getattr(value, "text", value))
+    v = float(value)
+    if not math.isfinite(v):
+        return ""
+    if fmt in ("0", "General") or fmt is None and v == int(v):
+        return f"{v:.0f}"
+    if fmt == "0.0%":
+        return f"{v:.1%}"
+    if fmt == "0%":
+        return f"{v:.0%}"
+    if fmt == "#,##0":
+        return f"{v:,.0f}"
+    if fmt == "0.00":
+        return f"{v:.2f}"
+    return f"{v:,.2f}"
+
+
+def _wrap_lines(text: str, width: float) -> int:
+    """Lines ``text`` takes when word-wrapped in a column ``width`` characters wide."""
+    room = max(int(width * 1.1) - 1, 1)  # a column width counts "0" digits; text is narrower
+    total = 0
+    for para in str(text).split("\n"):
+        lines, used = 1, 0
+        for word in para.split():
+            n = len(word)
+            if used and used + 1 + n <= room:
+                used += 1 + n
+            elif not used and n <= room:
+                used = n
+            else:
+                lines += 1 if used else 0
+                extra, rest = divmod(n, room)
+                if rest == 0:
+                    extra, rest = extra - 1, room
+                lines += extra
+                used = rest
+        total += lines
+    return max(total, 1)
+
+
+def auto_width(header: str, values: Sequence[Any] = (), fmt: str | None = None, lo: float = 6.0,
+               hi: float = 40.0) -> float:
+    """A column width (Excel characters) that shows every value and every whole word of the wrapped header.
+
+    The header wraps, so only its longest word must fit; the values do not wrap, so the longest must fit
+    (capped at ``hi``: longer text wraps or is cut by the next cell).
+    """
+    longest_word = max((len(w) for w in str(header).split()), default=0)
+    longest_value = max((len(_shown(v, fmt)) for v in values), default=0)
+    return float(min(max(lo, longest_word + 2, longest_value + 2), hi))
+
+
+def header_height(headers: Sequence[str], widths: Sequence[float]) -> float:
+    """Row height (points) that shows every wrapped header in full."""
+    lines = max((_wrap_lines(h, w) for h, w in zip(headers, widths, strict=False) if h), default=1)
+    return _LINE_HEIGHT * lines + 3
+
+
+def text_height(text: str, width: float) -> float:
+    """Row height (points) of a cell of ``width`` characters that wraps ``text``."""
+    return _LINE_HEIGHT * _wrap_lines(text, width) + 3
+
+
+def _print_setup(ws, title_rows: str | None = None, area: str | None = None) -> None:
+    """Landscape, one page wide (as many pages tall as needed), repeated header rows, optional print area.
+
+    Call it before the sheet's first row: a streamed sheet writes its properties with that row. The header
+    rows and print area may also be set later (they are workbook names, written on save).
+    """
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if ws.sheet_properties.pageSetUpPr is None:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    else:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    if title_rows:
+        ws.print_title_rows = title_rows
+    if area:
+        ws.print_area = area
