@@ -1,35 +1,58 @@
-# The two set-up commands: `make demo` and `make test`. Both create .venv and install everything first.
-PYTHON ?= python3
-VENV   := .venv
-PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+# The two set-up commands: `make demo` (base package only) and `make test` (everything: requirements.txt).
+# Both create .venv if it is missing; pip prints each package it collects and installs (no --quiet).
+PYTHON   ?= python3
+VENV     := .venv
+PY       := $(VENV)/bin/python
+BASE     := $(VENV)/.installed-base
+NB       := $(VENV)/.installed-notebooks
+DEV      := $(VENV)/.installed-dev
+ARGS     ?=
+LAB_ARGS ?=
 
-.PHONY: demo test lab html bench clean setup
+.PHONY: demo test run lab html bench clean setup
 
-setup: $(STAMP)
+setup: $(DEV)
 
-$(STAMP): requirements.txt pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip "setuptools>=70" wheel
-	$(PY) -m pip install --quiet -r requirements.txt
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
-	touch $(STAMP)
+$(PY):
+	@echo "==> creating $(VENV) with $(PYTHON)"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip "setuptools>=77"
 
-demo: $(STAMP)
-	$(PY) -m esglib demo
+$(BASE): pyproject.toml setup.py | $(PY)
+	@echo "==> installing esglib (library and command line) into $(VENV)"
+	$(PY) -m pip install -e .
+	touch $@
 
-test: $(STAMP)
+$(NB): pyproject.toml setup.py | $(PY)
+	@echo "==> installing esglib with the notebooks extra (JupyterLab, widgets, papermill) into $(VENV)"
+	$(PY) -m pip install -e ".[notebooks]"
+	touch $@ $(BASE)
+
+$(DEV): requirements.txt requirements-dev.txt pyproject.toml setup.py | $(PY)
+	@echo "==> installing everything for development and tests (requirements.txt) into $(VENV)"
+	$(PY) -m pip install -r requirements.txt
+	touch $@ $(NB) $(BASE)
+
+demo: $(BASE)
+	$(VENV)/bin/esglib demo
+
+test: $(DEV)
 	$(PY) -m pytest -n 2 -q
 
-lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/
+# e.g. make run ARGS="score --year 2024"
+run: $(BASE)
+	$(VENV)/bin/esglib $(ARGS)
 
-html: $(STAMP)
-	$(PY) -m esglib html
+# esglib lab adds --allow-root when run as root; extra JupyterLab flags: make lab LAB_ARGS="--no-browser --port 8890"
+lab: $(NB)
+	$(VENV)/bin/esglib lab -- $(LAB_ARGS)
 
-bench: $(STAMP)
+html: $(NB)
+	$(VENV)/bin/esglib html
+
+bench: $(BASE)
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist *.egg-info
 	find reports -mindepth 1 ! -name README.md -delete

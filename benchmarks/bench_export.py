@@ -32,8 +32,7 @@ TARGET_SOURCES_RATIO = 3.0
 
 def synthetic_universe(n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``n`` synthetic companies and their synthetic disclosures (validated-frame shape)."""
-    from esglib.inputs import PEER_GROUPS
-    from esglib.inputs import DISCLOSURE_COLUMNS
+    from esglib.inputs import DISCLOSURE_COLUMNS, PEER_GROUPS
 
     rng = np.random.default_rng(seed)
     tickers = [f"SYN{i:05d}" for i in range(n)]

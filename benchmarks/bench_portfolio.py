@@ -95,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from esglib.backtest import rebalance_dates, run_backtest
-    from esglib.portfolio import covariance, optimise
-    from esglib.portfolio import score_tilt
+    from esglib.portfolio import covariance, optimise, score_tilt
 
     print(f"threads: OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
     px = synthetic_prices(args.tickers, args.years)

@@ -95,7 +95,6 @@ def company_baseline(disclosures: pd.DataFrame | None = None, required: Sequence
     ConfigError
         If ``required`` is empty or names a metric that is not canonical.
     """
-
     required = tuple(required)
     optional = tuple(m for m in optional if m not in required)
     if not required:
@@ -107,7 +106,8 @@ def company_baseline(disclosures: pd.DataFrame | None = None, required: Sequence
     if year is not None:
         year = int(_finite_number("year", year))
     if disclosures is None:
-        raise ConfigError("`disclosures` is required: pass a frame (esglib.bundled.disclosures() gives the bundled one)")
+        raise ConfigError("`disclosures` is required: pass a frame "
+                          "(esglib.bundled.disclosures() gives the bundled one)")
     d = disclosures
     figures = select_figures(d)
     columns = ["company", "fiscal_year", *required, *optional, "complete"]

@@ -49,7 +49,6 @@ def carbon_prices(macro: pd.DataFrame | None = None, *, eur_usd: float = DEFAULT
         A non-positive ``eur_usd``, a negative or non-numeric extra price, or a macro row in a currency other
         than EUR or USD per tonne.
     """
-
     rate = _finite_number("eur_usd", eur_usd, minimum=0.0, strict=True)
     if macro is None:
         raise ConfigError("`macro` is required: pass a frame (esglib.bundled.macro() gives the bundled one)")
@@ -178,9 +177,10 @@ def carbon_price_shock(baseline: pd.DataFrame | None = None, prices=None, *, sco
                "cost_pct_operating_income"]]
     out = out.sort_values(["price_usd_per_t", "ticker"], kind="stable").reset_index(drop=True)
     out.attrs.update({"scope2": method, "eur_usd": rate, "note": (
-        "cost = (scope1 + scope2 {m}-based) x price; EUR prices converted at {r:g} USD/EUR; operating income is "
-        "not in the bundled data, so its share is NaN unless the baseline carries operating_income_usd_m"
-    ).format(m=method, r=rate)})
+        f"cost = (scope1 + scope2 {method}-based) x price; EUR prices converted at {rate:g} USD/EUR; "
+        "operating income is not in the bundled data, so its share is NaN unless the baseline carries "
+        "operating_income_usd_m"
+    )})
     return out
 
 

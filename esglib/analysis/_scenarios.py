@@ -53,7 +53,6 @@ def demand_growth(macro: pd.DataFrame | None = None, *, start_year: int = 2024, 
     ConfigError
         ``end_year`` not after ``start_year``, or a figure missing from ``macro``.
     """
-
     s, e = int(start_year), int(end_year)
     if e <= s:
         raise ConfigError(f"`end_year` must be after `start_year` ({s}), got {end_year!r}")
@@ -75,9 +74,9 @@ def demand_growth(macro: pd.DataFrame | None = None, *, start_year: int = 2024, 
 
 def _latest_targets(disclosures: pd.DataFrame | None) -> pd.DataFrame:
     """Latest stated target year per ticker for the ramp (100 % renewable, else 24/7 CFE)."""
-
     if disclosures is None:
-        raise ConfigError("`disclosures` is required: pass a frame (esglib.bundled.disclosures() gives the bundled one)")
+        raise ConfigError("`disclosures` is required: pass a frame "
+                          "(esglib.bundled.disclosures() gives the bundled one)")
     d = disclosures
     t = d[d["metric"].isin(_TARGET_METRICS)].sort_values("fiscal_year", kind="stable")
     rows = {}

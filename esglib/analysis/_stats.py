@@ -29,7 +29,10 @@ import pandas as pd
 from esglib.errors import ConfigError
 from esglib.vocabulary import PILLARS
 
-__all__ = ['newey_west_lags', 'AlphaResult', 'CrossSectionResult', 'alpha_regression', 'cross_section_regression', 'subsequent_returns', 'MIN_OBSERVATIONS']
+__all__ = [
+    "newey_west_lags", "AlphaResult", "CrossSectionResult", "alpha_regression", "cross_section_regression",
+    "subsequent_returns", "MIN_OBSERVATIONS",
+]
 
 
 #: Fewer observations than this and a result is reported as unable to support a conclusion.

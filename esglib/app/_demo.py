@@ -35,8 +35,6 @@ def run_demo(out_dir: str | Path | None = None, quick: bool = False, stream: Tex
     stream : text stream, optional
         Where progress is printed (default: stdout).
     """
-
-
     out = Path(out_dir) if out_dir else REPORTS_DIR
     out.mkdir(parents=True, exist_ok=True)
     s = stream or sys.stdout

@@ -6,8 +6,9 @@ Called by :func:`esglib.demo.run_demo`; kept apart so the demo's scoring half ne
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from esglib.analysis import alpha_regression
 from esglib.atomicio import atomic_write_text

@@ -11,7 +11,10 @@ import pandas as pd
 
 from esglib.errors import ConfigError
 
-__all__ = ['performance_table', 'cagr', 'annual_volatility', 'sharpe_ratio', 'sortino_ratio', 'max_drawdown', 'beta', 'tracking_error', 'information_ratio', 'active_share', 'to_monthly']
+__all__ = [
+    "performance_table", "cagr", "annual_volatility", "sharpe_ratio", "sortino_ratio", "max_drawdown", "beta",
+    "tracking_error", "information_ratio", "active_share", "to_monthly",
+]
 
 
 # ------------------------------------------------------------------------------------------------ metrics

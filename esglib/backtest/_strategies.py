@@ -49,7 +49,6 @@ def point_in_time_scores(dates: Iterable, disclosures: pd.DataFrame | None = Non
         ``{Timestamp: scores DataFrame}`` (the frames of dates with the same information are the same object;
         treat them as read-only).
     """
-
     cfg = config or ScoreConfig()
     if companies is None or disclosures is None:
         raise ConfigError("`disclosures` and `companies` are required (esglib.bundled gives the bundled ones)")
@@ -65,7 +64,6 @@ def point_in_time_scores(dates: Iterable, disclosures: pd.DataFrame | None = Non
 
 def _load_prices(tickers: list[str], start, end, source: str) -> tuple[pd.DataFrame, list[str]]:
     """Total-return prices via :func:`esglib.market.prices` (lazy import) and the tickers it had no data for."""
-
     with warnings.catch_warnings():  # tickers without data are reported in the result's notes instead
         warnings.simplefilter("ignore")
         px = market.prices(tickers, start=start, end=end, source=source, adjust="total")
@@ -105,7 +103,6 @@ def strategy_weights(strategy: str, base: Callable[[pd.Timestamp], pd.Series], s
     callable
         ``date -> Series`` of target weights, using nothing published or priced after ``date``.
     """
-
     if strategy not in STRATEGIES:
         raise ConfigError(f"`strategy` must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
     if strategy == "optimised" and prices is None:
@@ -204,7 +201,6 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
         ``notes`` say how many rebalances held the base weights because no company was rated yet (the
         bundled data has no composite before 2022) or a screen could not be applied.
     """
-
     cfg = config or ScoreConfig()
     if strategy not in STRATEGIES:
         raise ConfigError(f"`strategy` must be one of {', '.join(STRATEGIES)}, got {strategy!r}")

@@ -14,7 +14,14 @@ from esglib.inputs._disclosures import (
     select_figures,
     validate_disclosures,
 )
-from esglib.inputs._paths import DATA_DIR, PACKAGE_DIR, REPORTS_DIR
+from esglib.inputs._paths import (
+    DATA_DIR,
+    PACKAGE_DIR,
+    REPORTS_DIR,
+    bundled_data_dir,
+    bundled_notebooks_dir,
+    source_checkout,
+)
 from esglib.inputs._readers import Table, column_letter, read_table, require_columns
 from esglib.inputs._schema import (
     DISCLOSURE_COLUMNS,
@@ -50,6 +57,9 @@ __all__ = [
     "PACKAGE_DIR",
     "DATA_DIR",
     "REPORTS_DIR",
+    "bundled_data_dir",
+    "bundled_notebooks_dir",
+    "source_checkout",
     "Table",
     "read_table",
     "column_letter",

@@ -29,7 +29,10 @@ from esglib.inputs._schema import (
 from esglib.inputs._units import CANONICAL_UNIT, factor_to_canonical
 from esglib.vocabulary import DEFAULT_PUBLICATION_LAG_DAYS
 
-__all__ = ['PEER_GROUPS', 'load_companies', 'load_disclosures', 'validate_disclosures', 'load_macro', 'select_figures', 'publication_dates', 'available_as_of', 'data_as_of', 'DEFAULT_PUBLICATION_LAG_DAYS']
+__all__ = [
+    "PEER_GROUPS", "load_companies", "load_disclosures", "validate_disclosures", "load_macro", "select_figures",
+    "publication_dates", "available_as_of", "data_as_of", "DEFAULT_PUBLICATION_LAG_DAYS",
+]
 
 
 PEER_GROUPS = ("hyperscaler_cloud", "semiconductors", "hardware", "datacenter_reit", "ai_cloud_miners",
@@ -89,7 +92,8 @@ def load_companies(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
                                       df.at[i, "peer_group"]))
     fye = pd.to_datetime("2001-" + df["fiscal_year_end"], format="%Y-%m-%d", errors="coerce")
     for i in df.index[fye.isna()]:
-        problems.append(table.problem(i, "fiscal_year_end", "fiscal_year_end must be MM-DD", df.at[i, "fiscal_year_end"]))
+        problems.append(table.problem(i, "fiscal_year_end", "fiscal_year_end must be MM-DD",
+                                      df.at[i, "fiscal_year_end"]))
     if problems:
         raise DataValidationError(problems)
     return df[list(COMPANY_COLUMNS)].reset_index(drop=True)

@@ -340,7 +340,7 @@ def _finish(df: pd.DataFrame, file: str, sheet: str | None, header_row: int) -> 
         df = df.loc[~blank]
     if df.empty:
         raise DataValidationError([Problem(file, None, None, "file has a header but no data rows")])
-    kept = [o for o, c in zip(original, cols) if c in df.columns]
+    kept = [o for o, c in zip(original, cols, strict=False) if c in df.columns]
     return Table(df, file, sheet, header_row, tuple(kept))
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ['MetricSpec', 'METRICS', 'OTHER_PREFIX', 'REQUIRED_COLUMNS', 'OPTIONAL_COLUMNS', 'DISCLOSURE_COLUMNS', 'QUALITY_LABELS', 'is_known_metric', 'MIN_YEAR']
+__all__ = [
+    "MetricSpec", "METRICS", "OTHER_PREFIX", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "DISCLOSURE_COLUMNS",
+    "QUALITY_LABELS", "is_known_metric", "MIN_YEAR",
+]
 
 
 OTHER_PREFIX = "other:"

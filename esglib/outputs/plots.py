@@ -1,5 +1,8 @@
-"""Charts (seaborn/matplotlib live only here). Every function takes frames, returns the matplotlib Axes or
-Figure, titles the chart, labels units and adds a source line; :func:`save` writes a PNG atomically."""
+"""Charts (seaborn/matplotlib live only here).
+
+Every function takes frames, returns the matplotlib Axes or Figure, titles the chart, labels units and adds a
+source line; :func:`save` writes a PNG atomically.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +13,23 @@ import pandas as pd
 from esglib.atomicio import atomic_path
 from esglib.scoring import PILLARS
 
-__all__ = ['pillar_heatmap', 'heatmap_order', 'composite_bars', 'scope2_gap', 'cumulative_returns', 'drawdowns', 'tradeoff', 'macro_demand', 'save', 'SOURCE_NOTE', 'keep', 'us_datacentre_electricity', 'industry_pue', 'us_datacentre_water', 'google_cfe_regions', 'google_cfe_spread', 'variant_ranks', 'rank_intervals', 'screen_weights', 'carbon_cost_curve', 'emissions_paths', 'water_exposure', 'show']
+__all__ = [
+    "pillar_heatmap", "heatmap_order", "composite_bars", "scope2_gap", "cumulative_returns", "drawdowns", "tradeoff",
+    "macro_demand", "save", "SOURCE_NOTE", "keep", "us_datacentre_electricity", "industry_pue",
+    "us_datacentre_water", "google_cfe_regions", "google_cfe_spread", "variant_ranks", "rank_intervals",
+    "screen_weights", "carbon_cost_curve", "emissions_paths", "water_exposure", "show",
+]
 
 
 SOURCE_NOTE = "Source: company disclosures as cited in data/disclosures.csv (esglib)"
 
 
 def _plt():
-    """pyplot and seaborn, imported on first use. The backend is the caller's choice (``MPLBACKEND``, or
-    ``matplotlib.use``): the command line and the tests pick Agg; matplotlib falls back to Agg without a display."""
+    """Pyplot and seaborn, imported on first use.
+
+    The backend is the caller's choice (``MPLBACKEND``, or ``matplotlib.use``): the command line and the tests pick
+    Agg; matplotlib falls back to Agg without a display.
+    """
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -31,8 +42,11 @@ def _source(fig, text: str) -> None:
 
 
 def heatmap_order(scores: pd.DataFrame, rated_only: bool = False) -> tuple[list[str], list[str], list[str]]:
-    """Rows of :func:`pillar_heatmap`: (rated, best composite first; unrated with something scored, best
-    indicative composite first; unrated with every pillar at zero, named in a note instead of drawn)."""
+    """Rows of :func:`pillar_heatmap`, in three groups.
+
+    Rated companies (best composite first); unrated companies with something scored (best indicative composite
+    first); unrated companies with every pillar at zero (named in a note instead of drawn).
+    """
     rated = scores[scores["composite"].notna()].sort_values("composite", ascending=False, kind="stable")
     if rated_only:
         return list(rated.index), [], []
@@ -152,7 +166,8 @@ def scope2_gap(figures: pd.DataFrame, ax=None, source: str = SOURCE_NOTE):
     return ax
 
 
-def cumulative_returns(returns: pd.DataFrame, ax=None, source: str = "Prices: Yahoo Finance snapshot (see data/prices)"):
+def cumulative_returns(returns: pd.DataFrame, ax=None,
+                       source: str = "Prices: Yahoo Finance snapshot (see data/prices)"):
     """Growth of 1 for each column of a returns frame (DatetimeIndex x series, simple returns)."""
     plt, _ = _plt()
     if ax is None:
@@ -224,7 +239,6 @@ def macro_demand(macro: pd.DataFrame, ax=None):
 
 def save(obj, path: str | Path, dpi: int = 150) -> Path:
     """Save an Axes or Figure as PNG atomically and close it; returns the path."""
-
     plt, _ = _plt()
     fig = obj.figure if hasattr(obj, "figure") and not hasattr(obj, "savefig") else obj
     with atomic_path(path) as tmp:
@@ -539,7 +553,6 @@ def keep(obj, path: str | Path, dpi: int = 150) -> Path:
     :func:`save` closes the figure (right for scripts); in a notebook write ``png = plots.keep(ax, path)`` and the
     chart appears below the cell as well as in the file.
     """
-
     fig = obj.figure if hasattr(obj, "figure") and not hasattr(obj, "savefig") else obj
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, format="png")

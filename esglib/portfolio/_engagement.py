@@ -81,7 +81,6 @@ def engagement_questions(tickers: Iterable[str], disclosures: pd.DataFrame, scor
     DataFrame
         Columns ``ticker, company, fiscal_year, metric, status`` (``missing``/``stale``) and ``question``.
     """
-
     d = disclosures
     if as_of is not None:
         d = available_as_of(d, companies, as_of, lag_days)

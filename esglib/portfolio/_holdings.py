@@ -100,7 +100,6 @@ def _latest_prices(tickers: list[str], source: str = "snapshot") -> pd.Series:
     Tickers the source does not have are NaN; the caller reports them (the market module's own warning is
     silenced to avoid saying it twice).
     """
-
     out = pd.Series(np.nan, index=pd.Index(tickers, dtype=object), dtype="float64")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -218,7 +217,6 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
         ticker without an amount, shares without a price, a total that is zero or negative, weights mixing
         percent and fraction notation (located at the first odd line), weights summing above 100%.
     """
-
     export = _broker_export(path)  # None for workbooks and for plain tables the loader reports itself
     use_export = export is not None and (export.broker != "generic" or bool(export.skipped))
     table = _export_table(export, str(path)) if use_export else read_table(path, sheet=sheet)

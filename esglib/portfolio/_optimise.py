@@ -325,7 +325,7 @@ METHODS = ("cvxpy", "interior-point", "slsqp")
 
 def _solve_cvxpy(Q: np.ndarray, b: np.ndarray, G: np.ndarray, h: np.ndarray, lo: np.ndarray, hi: np.ndarray,
                  maxiter: int) -> tuple[np.ndarray, int, str]:
-    """min (w-b)' Q (w-b) s.t. sum w = 1, G w >= h, lo <= w <= hi with cvxpy + Clarabel (cvxpy imported here)."""
+    """Min (w-b)' Q (w-b) s.t. sum w = 1, G w >= h, lo <= w <= hi with cvxpy + Clarabel (cvxpy imported here)."""
     import cvxpy as cp
 
     n = len(b)

@@ -53,7 +53,6 @@ def company_footprint(disclosures: pd.DataFrame, companies: pd.DataFrame | None 
         ``electricity_intensity`` (MWh per USD m), ``electricity_fy``, ``water_intensity`` (m3 per USD m;
         consumption, else withdrawal), ``water_fy``.
     """
-
     d = disclosures
     if as_of is not None:
         if companies is None:
@@ -276,7 +275,6 @@ def portfolio_summary(holdings: pd.DataFrame | pd.Series | Mapping[str, float], 
     included / 10^6). Denominators are as given (ideally at fiscal-year end per PCAF); a current market cap
     against last year's emissions is an approximation and the notes say so.
     """
-
     cfg = config or scores.attrs.get("config") or ScoreConfig()
     if companies is None:
         raise ConfigError("`companies` is required: the universe names the holdings and dates their figures "
@@ -303,7 +301,8 @@ def portfolio_summary(holdings: pd.DataFrame | pd.Series | Mapping[str, float], 
         val = S[p].astype("float64").where(rated)
         pillars[p], _, contrib[f"contrib_{p}"] = _wavg(val, w)
     # footprint
-    fp = company_footprint(disclosures, companies, as_of, cfg.publication_lag_days).reindex(w.index).where(covered, axis=0)
+    fp = (company_footprint(disclosures, companies, as_of, cfg.publication_lag_days)
+          .reindex(w.index).where(covered, axis=0))
     waci, waci_cov, c_waci = _wavg(fp["carbon_intensity"], w)
     elec, elec_cov, c_elec = _wavg(fp["electricity_intensity"], w)
     water, water_cov, c_water = _wavg(fp["water_intensity"], w)

@@ -13,7 +13,9 @@ from esglib.errors import ConfigError
 from esglib.scoring._metrics import KPI_SPECS, ProcurementLadder
 from esglib.vocabulary import DEFAULT_PUBLICATION_LAG_DAYS, FOOTPRINT_PILLARS, PILLARS, RATINGS
 
-__all__ = ['PILLARS', 'FOOTPRINT_PILLARS', 'RATINGS', 'CORE_DISCLOSURES', 'ScoreConfig', 'score_to_band', 'parse_weights']
+__all__ = [
+    "PILLARS", "FOOTPRINT_PILLARS", "RATINGS", "CORE_DISCLOSURES", "ScoreConfig", "score_to_band", "parse_weights",
+]
 
 
 #: Core figures whose presence (weighted by data quality) makes up the disclosure pillar.
@@ -137,7 +139,7 @@ class ScoreConfig:
         if int(self.carry_forward_years) < 0:
             raise ConfigError(f"`carry_forward_years` must be >= 0, got {self.carry_forward_years!r}")
         edges = tuple(float(e) for e in self.band_edges)
-        if len(edges) != len(RATINGS) - 1 or any(b <= a for a, b in zip(edges, edges[1:])):
+        if len(edges) != len(RATINGS) - 1 or any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
             raise ConfigError(f"`band_edges` must be {len(RATINGS) - 1} increasing cut-offs, got {self.band_edges!r}")
         object.__setattr__(self, "band_edges", edges)
 

@@ -87,7 +87,8 @@ def _explain_one(det: _Detail, ticker: str) -> pd.DataFrame:
             rows.append({
                 "pillar": p, "metric": m, "value": val, "unit": spec.unit,
                 "fiscal_year": None if pd.isna(yr) else int(yr),
-                "source": " | ".join(dict.fromkeys(srcs["source_title"].astype(str))) if pd.notna(val) else "not disclosed",
+                "source": (" | ".join(dict.fromkeys(srcs["source_title"].astype(str))) if pd.notna(val)
+                           else "not disclosed"),
                 "source_url": " | ".join(dict.fromkeys(srcs["source_url"].astype(str))) if pd.notna(val) else "",
                 "data_quality": srcs["data_quality"].max() if pd.notna(val) and len(srcs) else np.nan,
                 "compared_with": det.groups.at[t, m] if pd.notna(val) else None,

@@ -44,7 +44,8 @@ KPI_SPECS: dict[str, KpiSpec] = {s.name: s for s in [
             "water_consumption_m3 / revenue_usd_m (water_withdrawal_m3 when consumption is not disclosed)"),
     KpiSpec("wue", "water", "L/kWh", False, "WUE as disclosed = site water (L) / IT energy (kWh)"),
     KpiSpec("water_replenishment", "water", "%", True, "water_replenishment_pct (never netted off consumption)"),
-    KpiSpec("water_stress_exposure", "water", "%", False, "water_withdrawal_stressed_pct (WRI Aqueduct high/extremely high)"),
+    KpiSpec("water_stress_exposure", "water", "%", False,
+            "water_withdrawal_stressed_pct (WRI Aqueduct high/extremely high)"),
     KpiSpec("procurement_quality", "procurement", "0-100", True,
             "max(hourly CFE %, annual_factor x sum(instrument quality x share %)); ladder: onsite/PPA > green "
             "tariff > unbundled certificates; unknown instruments at certificate quality"),

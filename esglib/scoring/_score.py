@@ -35,7 +35,8 @@ def _coin_winsorise(v: pd.Series, max_points: int = 5) -> pd.Series:
     return v
 
 
-def _normalise(values: pd.Series, groups: pd.Series, higher_is_better: bool, cfg: ScoreConfig) -> tuple[pd.Series, pd.Series]:
+def _normalise(values: pd.Series, groups: pd.Series, higher_is_better: bool,
+               cfg: ScoreConfig) -> tuple[pd.Series, pd.Series]:
     """Min-max or z-score 0-100 score of one KPI (NaN where missing) and the comparison group used per company.
 
     Percentile normalisation (the default) is done for every KPI at once by :func:`_normalise_percentile`.
@@ -144,7 +145,8 @@ def _detail(disclosures: pd.DataFrame | None, companies: pd.DataFrame | None, co
     uni = companies.drop_duplicates("ticker").set_index("ticker")
     if kpis is None:
         if disclosures is None:
-            raise ConfigError("`disclosures` is required: pass a frame (esglib.bundled.disclosures() gives the bundled one)")
+            raise ConfigError("`disclosures` is required: pass a frame "
+                              "(esglib.bundled.disclosures() gives the bundled one)")
         d = disclosures
         if as_of is not None:
             d = available_as_of(d, companies, as_of, cfg.publication_lag_days)
@@ -210,7 +212,8 @@ def _detail(disclosures: pd.DataFrame | None, companies: pd.DataFrame | None, co
         r = s["ticker"].map(ref)
         s = s[(s["fiscal_year"] <= r) & (s["fiscal_year"] >= r - cfg.carry_forward_years)]
         q = s["data_quality"].map(cfg.quality_weights).fillna(min(cfg.quality_weights.values()))
-        best = pd.DataFrame({"ticker": s["ticker"], "metric": s["metric"], "q": q}).groupby(["ticker", "metric"])["q"].max()
+        best = (pd.DataFrame({"ticker": s["ticker"], "metric": s["metric"], "q": q})
+                .groupby(["ticker", "metric"])["q"].max())
         out["disclosure"] = (best.groupby(level=0).sum() / len(CORE_DISCLOSURES) * 100).reindex(tickers).fillna(0.0)
     else:  # KPIs given directly: completeness = share of KPIs present
         out["disclosure"] = values.notna().mean(axis=1) * 100
@@ -261,7 +264,8 @@ def _flags(values, years, ref, selected, pillar_has, withheld, cfg, tickers) -> 
         design = latest_sel[(latest_sel["metric"] == "pue") & (latest_sel["basis"].fillna("") == "design")]
         add(pd.Series(True, index=design["ticker"].unique()).reindex(tickers, fill_value=False)
             & values["pue"].notna(), "pue_design_value_only")
-        low_q = latest_sel[latest_sel["data_quality"] >= 3].groupby("ticker").size() / latest_sel.groupby("ticker").size()
+        low_q = (latest_sel[latest_sel["data_quality"] >= 3].groupby("ticker").size()
+                 / latest_sel.groupby("ticker").size())
         add(low_q.reindex(tickers) > 0.5, "mostly_secondary_sources")
         restated = latest_sel[latest_sel["n_candidates"] > 1].groupby("ticker").size()
         add(restated.reindex(tickers) > 0, "figure_choice_among_editions")

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from esglib.errors import ConfigError
 from esglib.analysis import alpha_regression, cross_section_regression, newey_west_lags, subsequent_returns
+from esglib.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,7 +13,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from esglib.backtest import active_share, annual_volatility, beta, cagr, esg_backtest, information_ratio, max_drawdown, performance_table, point_in_time_scores, rebalance_dates, run_backtest, sharpe_ratio, sortino_ratio, strategy_weights, tracking_error
+from esglib.backtest import (
+    active_share,
+    annual_volatility,
+    beta,
+    cagr,
+    esg_backtest,
+    information_ratio,
+    max_drawdown,
+    performance_table,
+    point_in_time_scores,
+    rebalance_dates,
+    run_backtest,
+    sharpe_ratio,
+    sortino_ratio,
+    strategy_weights,
+    tracking_error,
+)
 from esglib.errors import ConfigError
 
 SQ12 = math.sqrt(12)

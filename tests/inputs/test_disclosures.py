@@ -9,10 +9,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from esglib.inputs import DEFAULT_PUBLICATION_LAG_DAYS, PEER_GROUPS, available_as_of, load_companies, load_disclosures, load_macro, publication_dates, select_figures, validate_disclosures
 from esglib.errors import DataValidationError, EsglibError, Problem
-from esglib.inputs import Table
-from esglib.inputs import DISCLOSURE_COLUMNS, METRICS
+from esglib.inputs import (
+    DEFAULT_PUBLICATION_LAG_DAYS,
+    DISCLOSURE_COLUMNS,
+    METRICS,
+    PEER_GROUPS,
+    Table,
+    available_as_of,
+    load_companies,
+    load_disclosures,
+    load_macro,
+    publication_dates,
+    select_figures,
+    validate_disclosures,
+)
 
 COLUMNS = ["ticker", "fiscal_year", "metric", "value", "unit", "basis", "scope_note", "data_quality", "source_title",
            "source_url", "report_edition"]

@@ -8,9 +8,9 @@ import zipfile
 import pandas as pd
 import pytest
 
-from esglib.inputs import _readers as readers
 from esglib.errors import DataValidationError, Problem
 from esglib.inputs import Table, column_letter, read_table, require_columns
+from esglib.inputs import _readers as readers
 
 HEADER = "ticker,fiscal_year,metric,value,unit,source_title\n"
 ROW = "MSFT,2024,pue,1.12,ratio,SYNTHETIC\n"

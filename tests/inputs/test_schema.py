@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import pytest
 
+from esglib.inputs import (
+    CANONICAL_UNIT,
+    DISCLOSURE_COLUMNS,
+    METRICS,
+    MIN_YEAR,
+    OPTIONAL_COLUMNS,
+    OTHER_PREFIX,
+    QUALITY_LABELS,
+    REQUIRED_COLUMNS,
+    UNIT_FAMILIES,
+    MetricSpec,
+    is_known_metric,
+)
 from esglib.scoring import KPI_INPUTS, KPI_SPECS
-from esglib.inputs import DISCLOSURE_COLUMNS, METRICS, MIN_YEAR, OPTIONAL_COLUMNS, OTHER_PREFIX, QUALITY_LABELS, REQUIRED_COLUMNS, MetricSpec, is_known_metric
-from esglib.inputs import CANONICAL_UNIT, UNIT_FAMILIES
 
 
 def test_catalogue_is_keyed_by_name():

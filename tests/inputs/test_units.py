@@ -8,9 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from esglib.inputs import load_disclosures
-from esglib.inputs import METRICS
-from esglib.inputs import CANONICAL_UNIT, UNIT_FAMILIES, convert, factor_to_canonical, family_of, normalise_unit_name
+from esglib.inputs import (
+    CANONICAL_UNIT,
+    METRICS,
+    UNIT_FAMILIES,
+    convert,
+    factor_to_canonical,
+    family_of,
+    load_disclosures,
+    normalise_unit_name,
+)
 from esglib.inputs._units import US_GALLON_M3
 
 

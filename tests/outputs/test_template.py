@@ -15,12 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from esglib.atomicio import TMP_PREFIX
-from esglib.inputs import load_companies, load_disclosures
 from esglib.errors import ConfigError, DataValidationError
+from esglib.inputs import CANONICAL_UNIT, METRICS, UNIT_FAMILIES, load_companies, load_disclosures
 from esglib.outputs.excel import TEMPLATE_COLUMNS, TEMPLATE_ROWS, write_template
-from esglib.inputs import METRICS
 from esglib.scoring import score
-from esglib.inputs import CANONICAL_UNIT, UNIT_FAMILIES
 
 openpyxl = pytest.importorskip("openpyxl")
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "excel"

@@ -15,7 +15,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from esglib.errors import ConfigError, DataValidationError
-from esglib.portfolio import CASH, apply_screens, best_in_class, company_footprint, engagement_questions, exclusion_screen, holdings_weights, load_holdings, portfolio_summary, score_tilt
+from esglib.portfolio import (
+    CASH,
+    apply_screens,
+    best_in_class,
+    company_footprint,
+    engagement_questions,
+    exclusion_screen,
+    holdings_weights,
+    load_holdings,
+    portfolio_summary,
+    score_tilt,
+)
 
 PF = Path(__file__).resolve().parents[1] / "fixtures" / "portfolio"
 

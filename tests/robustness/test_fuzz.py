@@ -199,8 +199,7 @@ NUMBERS = ["1.18", "0", "-5", "100", "1e3", "1,234", "12%", "n/a", "", "=1+1", "
 
 @st.composite
 def disclosure_frames(draw) -> pd.DataFrame:
-    from esglib.inputs import METRICS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
-    from esglib.inputs import CANONICAL_UNIT
+    from esglib.inputs import CANONICAL_UNIT, METRICS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 
     optional = draw(st.lists(st.sampled_from(OPTIONAL_COLUMNS), unique=True, max_size=len(OPTIONAL_COLUMNS)))
     columns = list(REQUIRED_COLUMNS) + optional

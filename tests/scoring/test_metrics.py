@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from esglib.inputs import select_figures
 from esglib.errors import ConfigError
+from esglib.inputs import select_figures
 from esglib.scoring import KPI_INPUTS, KPI_SPECS, ProcurementLadder, compute_metrics, wide_figures
 from esglib.scoring._metrics import procurement_quality
 

@@ -17,12 +17,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from esglib.inputs import select_figures, validate_disclosures
-from esglib.scoring import compute_metrics
-from esglib.inputs import Table
-from esglib.scoring import PILLARS, ScoreConfig, explain, score, sensitivity
-from esglib.scoring._config import RATINGS
+from esglib.inputs import Table, select_figures, validate_disclosures
 from esglib.inputs._units import US_GALLON_M3
+from esglib.scoring import PILLARS, ScoreConfig, compute_metrics, explain, score, sensitivity
+from esglib.scoring._config import RATINGS
 
 COLUMNS = ("ticker", "fiscal_year", "metric", "value", "unit", "source_title", "source_url", "data_quality",
            "report_edition")

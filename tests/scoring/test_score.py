@@ -11,8 +11,19 @@ import pandas as pd
 import pytest
 
 from esglib.errors import ConfigError
-from esglib.scoring import KPI_SPECS
-from esglib.scoring import CORE_DISCLOSURES, FOOTPRINT_PILLARS, PILLARS, ScoreConfig, aggregate, explain, parse_weights, score, score_to_band, sensitivity
+from esglib.scoring import (
+    CORE_DISCLOSURES,
+    FOOTPRINT_PILLARS,
+    KPI_SPECS,
+    PILLARS,
+    ScoreConfig,
+    aggregate,
+    explain,
+    parse_weights,
+    score,
+    score_to_band,
+    sensitivity,
+)
 from esglib.scoring._score import _coin_winsorise
 
 SCORE_COLUMNS = ["rank", "company", "peer_group", "fiscal_year", *PILLARS, "composite", "rating", "coverage",
@@ -303,8 +314,7 @@ def test_default_band_edges_are_equal_width():
 
 # ------------------------------------------------------------------------------------------------ flags (synthetic)
 def _rows(companies_, *rows):
-    from esglib.inputs import validate_disclosures
-    from esglib.inputs import Table
+    from esglib.inputs import Table, validate_disclosures
 
     cols = ["ticker", "fiscal_year", "metric", "value", "unit", "basis", "data_quality", "source_title"]
     df = pd.DataFrame([[str(x) for x in r] for r in rows], columns=cols)

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "esglib.app.cli.portfolio",
     "esglib.app.cli.excel",
     "esglib.app.cli.reports",
+    "esglib.app.cli.notebooks",
 )
 
 
@@ -39,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
                "column and rule).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    from esglib._version import __version__
+
+    parser.add_argument("--version", action="version", version=f"esglib {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

@@ -13,7 +13,8 @@ __all__ = ["register", "format_scores", "add_data_args", "config_from_args"]
 def add_data_args(p: argparse.ArgumentParser) -> None:
     """Add the shared data and scoring options (--disclosures, --companies, --year, --weights, ...)."""
     p.add_argument("--disclosures", metavar="PATH", help="disclosures CSV/XLSX (default: bundled data/disclosures.csv)")
-    p.add_argument("--companies", metavar="PATH", help="company universe CSV/XLSX (default: bundled data/companies.csv)")
+    p.add_argument("--companies", metavar="PATH",
+                   help="company universe CSV/XLSX (default: bundled data/companies.csv)")
     p.add_argument("--year", type=int, metavar="Y", help="reference fiscal year (default: each company's latest)")
     p.add_argument("--weights", metavar="P=W,...",
                    help="pillar weights, e.g. energy=0.3,water=0.2,procurement=0.3,circularity=0.1,disclosure=0.1 "

@@ -35,9 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _notebook_dir() -> Path:
-    from esglib.inputs._paths import PACKAGE_DIR
+    from esglib.inputs import bundled_notebooks_dir
 
-    return PACKAGE_DIR.parent / "notebooks"
+    return bundled_notebooks_dir()
 
 
 def render_html(out_dir: str | os.PathLike[str] | None = None, notebooks: Sequence[str] = HTML_NOTEBOOKS, *,

@@ -13,7 +13,6 @@ from esglib.app.notebook._analysis import (
     screen_view,
     universe_prices,
 )
-from esglib.app.notebook._tables import notes, number_format, style_table, workbook_preview
 from esglib.app.notebook._data import (
     NOTEBOOKS,
     PRICES_AS_OF,
@@ -30,6 +29,7 @@ from esglib.app.notebook._data import (
     sheet_preview,
     suite_overview,
 )
+from esglib.app.notebook._tables import notes, number_format, style_table, workbook_preview
 
 __all__ = [
     "style_table",

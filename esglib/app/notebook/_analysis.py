@@ -19,7 +19,10 @@ from esglib.outputs import plots
 from esglib.portfolio import apply_screens, holdings_weights, portfolio_summary
 from esglib.scoring import ScoreConfig, score
 
-__all__ = ['compare_variants', 'run_screen_backtests', 'backtest_returns', 'backtest_metrics', 'alpha_table', 'universe_prices', 'scorer', 'screen_view', 'screen_dashboard']
+__all__ = [
+    "compare_variants", "run_screen_backtests", "backtest_returns", "backtest_metrics", "alpha_table",
+    "universe_prices", "scorer", "screen_view", "screen_dashboard",
+]
 
 
 # ------------------------------------------------------------------------------------------------ scoring
@@ -41,7 +44,6 @@ def compare_variants(variants: Mapping[str, Any], disclosures: pd.DataFrame | No
         ``company``, then ``<label>`` (composite 0-100) and ``rank <label>`` for each variant, and
         ``rank_spread`` (largest minus smallest rank across variants).
     """
-
     if not variants:
         raise ConfigError("`variants` must hold at least one configuration, got none")
     companies = load_companies() if companies is None else companies
@@ -69,7 +71,6 @@ def scorer(disclosures: pd.DataFrame | None = None, companies: pd.DataFrame | No
 
     Moving a slider back to an earlier position then costs nothing (scoring takes about a second).
     """
-
     companies = load_companies() if companies is None else companies
     disclosures = load_disclosures(companies=companies) if disclosures is None else disclosures
     cache: dict[tuple, pd.DataFrame] = {}
@@ -117,7 +118,6 @@ def screen_view(holdings: pd.DataFrame, scores_for: Callable[[Any], pd.DataFrame
     ConfigError
         Invalid weights, or a screen that excludes every holding.
     """
-
     cfg = ScoreConfig(pillar_weights={"energy": energy, "water": water, "procurement": procurement,
                                       "circularity": circularity, "disclosure": disclosure})
     scores = scores_for(cfg)
@@ -204,7 +204,6 @@ def run_screen_backtests(strategies: tuple[str, ...] = ("tilt", "best-in-class",
     dict
         Strategy name -> :class:`esglib.backtest.BacktestResult`.
     """
-
     companies = load_companies() if companies is None else companies
     disclosures = load_disclosures(companies=companies) if disclosures is None else disclosures
     return {s: esg_backtest(s, disclosures=disclosures, companies=companies, **kwargs) for s in strategies}
@@ -262,7 +261,6 @@ def alpha_table(results: Mapping[str, Any], against: str = "benchmark") -> pd.Da
         One row per strategy: ``alpha_annual, alpha_t, alpha_p, beta, beta_t, r_squared, n_obs, lags,
         conclusion``; ``attrs["caveat"]`` holds the caveat of the regressions.
     """
-
     if against not in ("benchmark", "base"):
         raise ConfigError(f"`against` must be 'benchmark' or 'base', got {against!r}")
     rows = {}

@@ -17,7 +17,11 @@ from esglib.market import snapshot_as_of
 from esglib.outputs.excel import fill_template, sheet_preview  # re-exported for the notebooks
 from esglib.scoring import ProcurementLadder
 
-__all__ = ['fill_template', 'sheet_preview', 'NOTEBOOKS', 'PRICES_AS_OF', 'suite_overview', 'data_inventory', 'repo_path', 'disclosure_counts', 'figures_for', 'headline_figures', 'load_google_region_cfe', 'cfe_spread', 'scope2_methods', 'instrument_ladder']
+__all__ = [
+    "fill_template", "sheet_preview", "NOTEBOOKS", "PRICES_AS_OF", "suite_overview", "data_inventory", "repo_path",
+    "disclosure_counts", "figures_for", "headline_figures", "load_google_region_cfe", "cfe_spread", "scope2_methods",
+    "instrument_ladder",
+]
 
 
 #: The notebook suite: (file, audience, goal).
@@ -46,12 +50,15 @@ def suite_overview() -> pd.DataFrame:
 def repo_path(path: str | os.PathLike[str]) -> Path:
     """Resolve a path given relative to the repository root (as notebook parameters are) or to the cwd.
 
-    An absolute path, or one that exists relative to the current folder, is returned as is; otherwise the path
-    is taken relative to the folder that holds ``data/`` (the repository root in a source checkout).
+    An absolute path, or one that exists relative to the current folder, is returned as is; a path that starts
+    with ``data/`` is taken inside the bundled data (also where esglib is installed, not cloned); otherwise the
+    path is taken relative to the folder that holds ``data/`` (the repository root in a source checkout).
     """
     p = Path(path)
     if p.is_absolute() or p.exists():
         return p
+    if p.parts[:1] == ("data",):
+        return DATA_DIR.joinpath(*p.parts[1:])
     return DATA_DIR.parent / p
 
 
@@ -76,7 +83,6 @@ def data_inventory(disclosures: pd.DataFrame | None = None, companies: pd.DataFr
     DataFrame
         One row per data set: ``dataset, file, rows, covers, as_of``.
     """
-
     companies = load_companies() if companies is None else companies
     disclosures = load_disclosures(companies=companies) if disclosures is None else disclosures
     macro = load_macro() if macro is None else macro
@@ -195,7 +201,6 @@ def headline_figures(macro: pd.DataFrame | None = None) -> pd.DataFrame:
         m3). Where several rows match, the best ``data_quality`` is shown. Figures absent from ``macro`` are
         skipped.
     """
-
     m = load_macro() if macro is None else macro
     rows = []
     for label, series, region, year in HEADLINES:
@@ -289,7 +294,6 @@ def scope2_methods(disclosures: pd.DataFrame | None = None) -> pd.DataFrame:
         scope2_market_tco2e, gap_tco2e`` (location - market: what instruments remove on paper) and
         ``removed_by_instruments_pct`` (gap / location).
     """
-
     disclosures = bundled.disclosures() if disclosures is None else disclosures
     b = company_baseline(disclosures, required=("scope2_location_tco2e", "scope2_market_tco2e"))
     out = b.drop(columns="complete")
@@ -312,7 +316,6 @@ def instrument_ladder(ladder: Any = None) -> pd.DataFrame:
     DataFrame
         ``instrument, re100_type, what_it_is, matching, esglib_quality``.
     """
-
     q = ladder or ProcurementLadder()
     rows = [
         ("hourly carbon-free energy (24/7 CFE)", "any, matched hour by hour", "clean energy consumed in the same "

@@ -39,9 +39,9 @@ def safe_text(value: str) -> str:
 
 
 def sheet_title(name: str, taken: Iterable[str] = ()) -> str:
-    """A valid, unique Excel sheet name for ``name``.
+    r"""A valid, unique Excel sheet name for ``name``.
 
-    Excel sheet names have at most 31 characters, none of ``[ ] : * ? / \\``, do not begin or end with an
+    Excel sheet names have at most 31 characters, none of ``[ ] : * ? / \``, do not begin or end with an
     apostrophe, are not ``History`` and are unique ignoring case.
 
     Parameters

@@ -274,7 +274,6 @@ def write_scorecard(path: str | os.PathLike[str], scores: pd.DataFrame | None = 
 
 def _explain_all(rows: pd.DataFrame, inp: _Inputs) -> tuple[dict[str, pd.DataFrame | None], dict[str, str]]:
     """:func:`esglib.explain` for every row that can be explained (needs the disclosures)."""
-
     out: dict[str, pd.DataFrame | None] = {}
     notes: dict[str, str] = {}
     if inp.disclosures is None:

@@ -11,8 +11,17 @@ import pandas as pd
 
 from esglib.inputs import QUALITY_LABELS, select_figures
 from esglib.outputs.excel._cells import _first_url, _is_missing, _letter, _quote_sheet
-from esglib.outputs.excel._styling import (FORMATS, _Book, _F, _Link, _print_setup, _widths, auto_width,
-                                           header_height, text_height)
+from esglib.outputs.excel._styling import (
+    _F,
+    FORMATS,
+    _Book,
+    _Link,
+    _print_setup,
+    _widths,
+    auto_width,
+    header_height,
+    text_height,
+)
 from esglib.portfolio import explanation_questions
 from esglib.scoring import CORE_DISCLOSURES, KPI_INPUTS, KPI_SPECS
 from esglib.vocabulary import FOOTPRINT_PILLARS, PILLARS, RATINGS
@@ -460,7 +469,6 @@ def _write_company(book: _Book, ws, ticker: str, rec: pd.Series, lay: _Layout, s
 
 def _sources_frame(disclosures: pd.DataFrame, rows: pd.DataFrame, cfg) -> pd.DataFrame:
     """Cited figures each company's scores can draw on (selected figures within the scoring window)."""
-
     feeds: dict[str, list[str]] = {}
     for kpi, inputs in KPI_INPUTS.items():
         for m in inputs:

@@ -143,7 +143,7 @@ class _Book:
             v = float(value)
             if not math.isfinite(v):
                 return None if style is None else self.cell(ws, None, style)  # Excel has no inf or NaN
-            if float("%.16g" % v) == v:
+            if float(f"{v:.16g}") == v:
                 if style is None:
                     return v
                 c = WriteOnlyCell(ws, v)

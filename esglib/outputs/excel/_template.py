@@ -27,7 +27,6 @@ TEMPLATE_ROWS = 5000
 # ------------------------------------------------------------------------------------------------ template
 def _unit_choices() -> list[str]:
     """Canonical units first, then every other accepted spelling (case-insensitive duplicates dropped)."""
-
     seen: set[str] = set()
     out: list[str] = []
     for u in [*CANONICAL_UNIT.values(), *(s for fam in UNIT_FAMILIES.values() for s in fam)]:
