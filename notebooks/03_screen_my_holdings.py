@@ -19,11 +19,8 @@
 # minimum rating, a best-in-class cut and a tilt towards better scores. The holdings table, the portfolio
 # summary and the chart update as you move the controls.
 #
-# *For investors.* Use your own broker export: set `holdings_path` in the next cell to the positions file as
-# you downloaded it. Fidelity, Schwab and Vanguard positions files and Interactive Brokers activity statements
-# load with no editing (title lines, totals, pending activity and disclaimers are skipped and listed in one
-# note; cash and money-market lines count as cash). Any CSV or XLSX with a ticker column and market values,
-# weights or share counts works too. The notebook can also be run with papermill, e.g.
+# *For investors.* Replace `holdings_path` in the next cell with your own broker export (CSV or XLSX with a
+# ticker column and market values, weights or share counts). The notebook can also be run with papermill, e.g.
 # `papermill 03_screen_my_holdings.ipynb out.ipynb -p holdings_path my.csv -p min_rating BB`.
 
 # %% tags=["parameters"]
@@ -52,10 +49,8 @@ OUT.mkdir(parents=True, exist_ok=True)
 import ipywidgets as widgets
 from IPython.display import display
 
-with primer.notes():  # what the loader noticed, as sentences
-    holdings = esglib.load_holdings(primer.repo_path(holdings_path), bundled.companies())
-primer.style_table(holdings[["company", "peer_group", "weight", "market_value", "covered"]],
-                   units={"weight": "share", "market_value": "USD"})
+holdings = esglib.load_holdings(primer.repo_path(holdings_path), bundled.companies(), prices=bundled.latest_prices)
+holdings[["company", "peer_group", "weight", "market_value", "covered"]]
 
 # %% [markdown]
 # ## Your portfolio today
@@ -66,12 +61,12 @@ primer.style_table(holdings[["company", "peer_group", "weight", "market_value", 
 # %%
 disclosures = bundled.disclosures()
 summary = bundled.portfolio_summary(holdings)
-display(primer.style_table(summary.to_frame(), units={"coverage": "share"}))
+display(summary.to_frame())
 for note in summary.notes:
     print("-", note)
 
 # %%
-primer.style_table(summary.engagement.head(10), units={"weight": "share"})
+summary.engagement.head(10)
 
 # %% [markdown]
 # ## Screen live

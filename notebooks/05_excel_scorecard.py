@@ -42,8 +42,7 @@ from esglib.outputs import TEMPLATE_COLUMNS
 companies = bundled.companies()
 disclosures = bundled.disclosures()
 scores = esglib.score(disclosures, companies=companies)
-with primer.notes():
-    holdings = esglib.load_holdings(primer.repo_path("data/sample_portfolio.csv"), companies)
+holdings = esglib.load_holdings(primer.repo_path("data/sample_portfolio.csv"), companies, prices=bundled.latest_prices)
 
 # %% [markdown]
 # ## 1. The scorecard
@@ -52,35 +51,31 @@ with primer.notes():
 card = esglib.write_scorecard(OUT / "05_scorecard.xlsx", scores=scores, disclosures=disclosures,
                               companies=companies, holdings=holdings)
 sheets = pd.read_excel(card, sheet_name=None, header=None)
-primer.style_table(pd.DataFrame([(name, *sheet.shape) for name, sheet in sheets.items()],
-                                columns=["sheet", "rows", "columns"]).set_index("sheet").head(15))
+pd.Series({name: sheet.shape for name, sheet in sheets.items()}, name="rows x columns").head(15)
 
 # %% [markdown]
 # The Summary's composite, rank and rating columns are **formulas** over the pillar scores and the Weights sheet.
-# Nothing has calculated them until Excel (or LibreOffice) opens the file, so pandas reads them as empty.
-# `workbook_preview` reads a sheet under its own header and shows the values those formulas give at the weights
-# the workbook was written with (the `scores` it was written from).
+# Nothing has calculated them until Excel (or LibreOffice) opens the file, so pandas reads them as empty; the
+# preview below shows the cells as written, formulas included.
 
 # %%
-primer.style_table(primer.workbook_preview(card, "Summary", scores=scores, max_rows=10).set_index("ticker"),
-                   units={"weight": "share", "coverage": "share"})
+primer.sheet_preview(card, "Summary", max_rows=10, max_cols=16)
 
 # %%
-primer.style_table(primer.workbook_preview(card, "Weights", header=["pillar", "energy"]).set_index("pillar"),
-                   decimals=3)
+primer.sheet_preview(card, "Weights", max_rows=13, max_cols=8)
 
 # %%
-primer.style_table(primer.workbook_preview(card, "MSFT", max_rows=15), units={"weight in pillar": "share"})
+primer.sheet_preview(card, "MSFT", max_rows=25, max_cols=8)
 
 # %% [markdown]
 # ## 2. The input template
 
 # %%
 template = esglib.write_template(OUT / "05_template.xlsx")
-list(pd.read_excel(template, sheet_name=None, header=None))
+pd.read_excel(template, sheet_name=None, header=None).keys()
 
 # %%
-primer.sheet_preview(template, "Instructions", max_rows=15, max_cols=2)
+pd.read_excel(template, sheet_name="Instructions", header=None).head(15)
 
 # %% [markdown]
 # ## 3. Round trip: fill -> validate -> score

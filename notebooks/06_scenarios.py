@@ -51,21 +51,19 @@ macro = bundled.macro()
 # %%
 print(scenarios.EUR_USD_NOTE)
 prices = scenarios.carbon_prices(macro, eur_usd=scenarios.DEFAULT_EUR_USD, extra_usd=[150, 200])
-primer.style_table(prices)
+prices
 
 # %%
 baseline = scenarios.company_baseline(disclosures)
-primer.style_table(baseline)
+baseline
 
 # %%
 shock = scenarios.carbon_price_shock(baseline, prices)
-primer.style_table(shock.pivot(index="ticker", columns="scenario", values="cost_pct_revenue")[prices["scenario"]],
-                   decimals=3, caption="carbon cost, % of revenue")
+shock.pivot(index="ticker", columns="scenario", values="cost_pct_revenue")[prices["scenario"]].round(3)
 
 # %%
-primer.style_table(shock[shock["scenario"] == "user USD 200"][["ticker", "fiscal_year", "emissions_tco2e", "cost_usd_m",
-                                                                "cost_pct_revenue", "cost_pct_operating_income"]],
-                   decimals=3)
+shock[shock["scenario"] == "user USD 200"][["ticker", "fiscal_year", "emissions_tco2e", "cost_usd_m",
+                                             "cost_pct_revenue", "cost_pct_operating_income"]]
 
 # %% [markdown]
 # With **location-based** Scope 2 (the grid average, before certificates and PPAs) the cost is several times
@@ -74,8 +72,7 @@ primer.style_table(shock[shock["scenario"] == "user USD 200"][["ticker", "fiscal
 
 # %%
 location = scenarios.carbon_price_shock(prices=prices, scope2="location", disclosures=disclosures)
-primer.style_table(location.pivot(index="ticker", columns="scenario", values="cost_pct_revenue")[prices["scenario"]],
-                   decimals=3, caption="carbon cost, % of revenue (location-based Scope 2)")
+location.pivot(index="ticker", columns="scenario", values="cost_pct_revenue")[prices["scenario"]].round(3)
 
 # %% [markdown]
 # **Portfolio-weighted**, for the sample portfolio: the weighted average of the cost share over the holdings
@@ -83,10 +80,10 @@ primer.style_table(location.pivot(index="ticker", columns="scenario", values="co
 # non-disclosers are not covered).
 
 # %%
-with primer.notes():
-    holdings = esglib.load_holdings(primer.repo_path("data/sample_portfolio.csv"), bundled.companies())
+holdings = esglib.load_holdings(primer.repo_path("data/sample_portfolio.csv"), bundled.companies(),
+                                prices=bundled.latest_prices)
 portfolio = scenarios.portfolio_weighted(shock, holdings)
-primer.style_table(portfolio, decimals=3)
+portfolio
 
 # %%
 png = plots.keep(plots.carbon_cost_curve(shock, portfolio), OUT / "06_carbon_cost_curve.png")
@@ -99,7 +96,7 @@ png = plots.keep(plots.carbon_cost_curve(shock, portfolio), OUT / "06_carbon_cos
 
 # %%
 growth = scenarios.demand_growth(macro)
-primer.style_table(growth)
+growth
 
 # %% [markdown]
 # Assumptions, stated: each company's electricity grows at that rate; the grid emission factor is its
@@ -112,11 +109,11 @@ primer.style_table(growth)
 constant = scenarios.electricity_growth(disclosures=disclosures, macro=macro, market_share="constant")
 columns = ["ticker", "base_year", "year", "electricity_mwh", "scope2_location_tco2e", "covered_share_pct",
            "scope2_market_tco2e", "target_year", "target_source"]
-primer.style_table(constant[constant["year"] == 2030][columns])
+constant[constant["year"] == 2030][columns]
 
 # %%
 ramp = scenarios.electricity_growth(disclosures=disclosures, macro=macro, market_share="ramp")
-primer.style_table(ramp[ramp["year"] == 2030][columns])
+ramp[ramp["year"] == 2030][columns]
 
 # %%
 print(ramp.attrs["assumptions"])
@@ -128,9 +125,8 @@ png = plots.keep(plots.emissions_paths(ramp), OUT / "06_scope2_paths.png")
 
 # %%
 greener_grid = scenarios.electricity_growth(disclosures=disclosures, macro=macro, grid_decline_pct=5)
-primer.style_table(greener_grid[greener_grid["year"] == 2030][["ticker", "electricity_mwh", "grid_factor_t_per_mwh",
-                                                                "scope2_location_tco2e", "scope2_market_tco2e"]],
-                   decimals=3)
+greener_grid[greener_grid["year"] == 2030][["ticker", "electricity_mwh", "grid_factor_t_per_mwh",
+                                             "scope2_location_tco2e", "scope2_market_tco2e"]]
 
 # %% [markdown]
 # ## 3. Water stress
@@ -141,7 +137,7 @@ primer.style_table(greener_grid[greener_grid["year"] == 2030][["ticker", "electr
 
 # %%
 water = scenarios.water_stress(stress_multiplier=[1.5, 2.0], disclosures=disclosures)
-primer.style_table(water)
+water
 
 # %%
 png = plots.keep(plots.water_exposure(water), OUT / "06_water_stress.png")

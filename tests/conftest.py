@@ -76,17 +76,17 @@ def _no_network():
 @pytest.fixture(scope="session")
 def companies():
     """The bundled company universe (``data/companies.csv``), loaded once. Do not modify."""
-    from esglib.inputs import load_companies
+    from esglib import bundled
 
-    return load_companies()
+    return bundled.companies()
 
 
 @pytest.fixture(scope="session")
 def disclosures(companies):
     """The bundled cited disclosures (``data/disclosures.csv``), validated once. Do not modify."""
-    from esglib.inputs import load_disclosures
+    from esglib.inputs import DATA_DIR, load_disclosures
 
-    return load_disclosures(companies=companies)
+    return load_disclosures(DATA_DIR / "disclosures.csv", companies)
 
 
 # ------------------------------------------------------------------------------------------------ core fixture

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import TextIO
 
 from esglib.app import _demo_portfolio as demo_portfolio
+from esglib.app import bundled
 from esglib.app._format import format_scores
 from esglib.atomicio import atomic_write_text
-from esglib.inputs import REPORTS_DIR, data_as_of, load_companies, load_disclosures, load_macro, select_figures
+from esglib.inputs import REPORTS_DIR, data_as_of, select_figures
 from esglib.outputs import plots
 from esglib.outputs.excel import write_scorecard
 from esglib.scoring import ScoreConfig, score, sensitivity
@@ -45,8 +46,8 @@ def run_demo(out_dir: str | Path | None = None, quick: bool = False, stream: Tex
         print(f"[{time.perf_counter() - t0:5.1f}s] {msg}", file=s, flush=True)
 
     step("loading the bundled, cited disclosures")
-    companies = load_companies()
-    disclosures = load_disclosures(companies=companies)
+    companies = bundled.companies()
+    disclosures = bundled.disclosures()
     canon = disclosures[~disclosures["metric"].str.startswith("other:")]
     print(f"        {len(disclosures)} figures ({len(canon)} canonical) for {disclosures['ticker'].nunique()} of "
           f"{len(companies)} companies; data as of {data_as_of()}", file=s)
@@ -68,7 +69,7 @@ def run_demo(out_dir: str | Path | None = None, quick: bool = False, stream: Tex
     written["chart_pillars"] = plots.save(plots.pillar_heatmap(scores), out / "pillar_heatmap.png")
     written["chart_composite"] = plots.save(plots.composite_bars(scores, sens), out / "composite.png")
     written["chart_scope2"] = plots.save(plots.scope2_gap(select_figures(disclosures)), out / "scope2_gap.png")
-    written["chart_macro"] = plots.save(plots.macro_demand(load_macro()), out / "datacentre_demand.png")
+    written["chart_macro"] = plots.save(plots.macro_demand(bundled.macro()), out / "datacentre_demand.png")
 
     _portfolio_steps(out, scores, disclosures, companies, cfg, quick, step, s, written)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from esglib.analysis import alpha_regression
+from esglib.app import bundled
 from esglib.atomicio import atomic_write_text
 from esglib.backtest import esg_backtest
 from esglib.inputs import DATA_DIR
@@ -30,7 +31,7 @@ def run(out: Path, scores, disclosures, companies, cfg, quick: bool, step: Calla
 
 
     step("screening the sample portfolio (data/sample_portfolio.csv): exclude below BB, tilt strength 1")
-    holdings = load_holdings(DATA_DIR / SAMPLE_PORTFOLIO, companies)
+    holdings = load_holdings(DATA_DIR / SAMPLE_PORTFOLIO, companies, prices=bundled.latest_prices)
     before = portfolio_summary(holdings, scores, disclosures, companies=companies)
     screened = apply_screens(holdings_weights(holdings), scores, min_rating="BB", tilt=1.0)
     after = portfolio_summary(screened.weights, scores, disclosures, companies=companies)
@@ -50,9 +51,10 @@ def run(out: Path, scores, disclosures, companies, cfg, quick: bool, step: Calla
     metrics: dict[str, pd.DataFrame] = {}
     bench = base = None
     shared: dict = {}  # point-in-time scores computed once, shared by every strategy
+    px = bundled.prices(companies, benchmark="SPY")  # the bundled snapshot, loaded once for every strategy
     for strat in strategies:
         step(f"point-in-time backtest: {strat} on the universe vs SPY, quarterly, 10 bps costs")
-        res = esg_backtest(strat, benchmark="SPY", rebalance="Q", cost_bps=10.0, disclosures=disclosures,
+        res = esg_backtest(strat, benchmark="SPY", rebalance="Q", cost_bps=10.0, prices=px, disclosures=disclosures,
                            companies=companies, config=cfg, scores_cache=shared)
         rets[strat] = res.returns
         bench = res.benchmark_returns

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from esglib import market
 from esglib.analysis import carbon_price_shock as _carbon_price_shock
 from esglib.analysis import carbon_prices as _carbon_prices
 from esglib.analysis import company_baseline as _company_baseline
@@ -30,9 +33,10 @@ from esglib.analysis import water_stress as _water_stress
 from esglib.backtest import BacktestResult
 from esglib.backtest import esg_backtest as _esg_backtest
 from esglib.backtest import point_in_time_scores as _point_in_time_scores
+from esglib.errors import MarketDataError
 from esglib.inputs import DATA_DIR, load_companies, load_disclosures, load_macro
 from esglib.outputs import write_scorecard as _write_scorecard
-from esglib.portfolio import PortfolioSummary
+from esglib.portfolio import CASH, PortfolioSummary, holdings_weights
 from esglib.portfolio import portfolio_summary as _portfolio_summary
 from esglib.scoring import ScoreConfig
 from esglib.scoring import explain as _explain
@@ -45,6 +49,8 @@ __all__ = [
     "companies",
     "disclosures",
     "macro",
+    "prices",
+    "latest_prices",
     "score",
     "explain",
     "explain_many",
@@ -92,6 +98,89 @@ def macro() -> pd.DataFrame:
     return _macro().copy()
 
 
+def prices(companies: pd.DataFrame | None = None, *, holdings: pd.DataFrame | pd.Series | None = None,
+           benchmark: str | None = "SPY", end=None, source: str = "snapshot") -> pd.DataFrame:
+    """Total-return prices for :func:`esglib.backtest.esg_backtest`, columns named by universe ticker.
+
+    Fetches :func:`esglib.market.prices` (``adjust="total"``, whole history up to ``end``) for every company's
+    ``yahoo_ticker``, the holdings' tickers (cash excluded) and the benchmark ticker, then renames the columns
+    from ``yahoo_ticker`` to ``ticker``; columns without any price are dropped.
+
+    Parameters
+    ----------
+    companies : DataFrame, optional
+        The universe (default: the bundled one).
+    holdings : DataFrame or Series, optional
+        Base weights whose tickers need prices too.
+    benchmark : str, optional
+        A benchmark ticker to add (``"equal"``, ``"base"`` or None add nothing).
+    end : date-like, optional
+        Last date (default: the end of the history).
+    source : str
+        Market-data source (default the bundled snapshot: offline).
+
+    Returns
+    -------
+    DataFrame of shape (n_days, n_tickers)
+        ``attrs``: ``source`` (the requested source) and ``missing`` (price tickers without data).
+    """
+    companies = _companies() if companies is None else companies
+    uni = companies.drop_duplicates("ticker").set_index("ticker")
+    ytick = uni["yahoo_ticker"] if "yahoo_ticker" in uni.columns else pd.Series(uni.index, index=uni.index)
+    ymap = {t: (str(y) if str(y) else t) for t, y in ytick.items()}
+    wanted = set(ymap.values())
+    if holdings is not None:
+        w = holdings_weights(holdings)
+        wanted |= set(w.index[w != 0]) - {CASH}
+    if benchmark is not None and str(benchmark).lower() not in ("equal", "base"):
+        wanted.add(str(benchmark))
+    with warnings.catch_warnings():  # tickers without data are reported by esg_backtest's notes instead
+        warnings.simplefilter("ignore")
+        px = market.prices(sorted(wanted), start=None, end=end, source=source, adjust="total")
+    missing = list(px.attrs.get("missing", []))
+    px = px.loc[:, px.notna().any(axis=0)]
+    px.index = pd.DatetimeIndex(px.index)
+    inv = {y: t for t, y in ymap.items()}
+    out = px.sort_index().rename(columns=lambda c: inv.get(c, c))
+    out.attrs = {**px.attrs, "source": source, "missing": missing}
+    return out
+
+
+def latest_prices(tickers: Iterable[str], source: str = "snapshot") -> pd.Series:
+    """Latest split-adjusted close per price ticker (NaN where unknown), for :func:`esglib.load_holdings`.
+
+    Pass the function itself as ``load_holdings(..., prices=esglib.bundled.latest_prices)`` to value a shares
+    column at the bundled snapshot's latest close.
+
+    Parameters
+    ----------
+    tickers : iterable of str
+        Price tickers (the universe's ``yahoo_ticker``).
+    source : str
+        Market-data source (default the bundled snapshot: offline).
+
+    Returns
+    -------
+    Series
+        Indexed by ticker; ``attrs``: ``as_of`` and ``source`` of the prices. Tickers the source does not have
+        are NaN (the market module's own warning is silenced: ``load_holdings`` reports them).
+    """
+    tickers = list(tickers)
+    out = pd.Series(np.nan, index=pd.Index(tickers, dtype=object), dtype="float64")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            px = market.prices(tickers, source=source, adjust="split")
+        except MarketDataError:
+            return out
+    for t in tickers:
+        if t in px.columns and px[t].notna().any():
+            out[t] = float(px[t].dropna().iloc[-1])
+    out.attrs["as_of"] = px.attrs.get("as_of")
+    out.attrs["source"] = source
+    return out
+
+
 def score(config: ScoreConfig | None = None, year: int | None = None, *, as_of=None) -> pd.DataFrame:
     """:func:`esglib.scoring.score` of the bundled data (one row per company, indexed by ticker)."""
     return _score(_disclosures(), config, year, companies=_companies(), as_of=as_of)
@@ -133,7 +222,14 @@ def point_in_time_scores(dates: Iterable, config: ScoreConfig | None = None, cac
 
 
 def esg_backtest(strategy: str = "tilt", config: ScoreConfig | None = None, **kwargs: Any) -> BacktestResult:
-    """:func:`esglib.backtest.esg_backtest` on the bundled data (prices from the bundled snapshot by default)."""
+    """:func:`esglib.backtest.esg_backtest` on the bundled data.
+
+    Prices default to :func:`prices` (``source=`` picks the market-data source, the bundled snapshot by default).
+    """
+    source = kwargs.pop("source", "snapshot")
+    if kwargs.get("prices") is None:
+        kwargs["prices"] = prices(holdings=kwargs.get("holdings"), benchmark=kwargs.get("benchmark", "SPY"),
+                                  end=kwargs.get("end"), source=source)
     return _esg_backtest(strategy, disclosures=_disclosures(), companies=_companies(), config=config, **kwargs)
 
 

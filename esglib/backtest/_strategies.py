@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from esglib import market
 from esglib import portfolio as pf
 from esglib.backtest._engine import _CASH, BacktestResult, _mean_active, rebalance_dates, run_backtest
 from esglib.backtest._performance import performance_table
@@ -60,17 +59,6 @@ def point_in_time_scores(dates: Iterable, disclosures: pd.DataFrame | None = Non
             cache[key] = score(disclosures, cfg, companies=companies, as_of=d)
         out[d] = cache[key]
     return out
-
-
-def _load_prices(tickers: list[str], start, end, source: str) -> tuple[pd.DataFrame, list[str]]:
-    """Total-return prices via :func:`esglib.market.prices` (lazy import) and the tickers it had no data for."""
-    with warnings.catch_warnings():  # tickers without data are reported in the result's notes instead
-        warnings.simplefilter("ignore")
-        px = market.prices(tickers, start=start, end=end, source=source, adjust="total")
-    missing = list(px.attrs.get("missing", []))
-    px = px.loc[:, px.notna().any(axis=0)]
-    px.index = pd.DatetimeIndex(px.index)
-    return px.sort_index(), missing
 
 
 def strategy_weights(strategy: str, base: Callable[[pd.Timestamp], pd.Series], scores_at: Callable[[pd.Timestamp],
@@ -159,7 +147,7 @@ def strategy_weights(strategy: str, base: Callable[[pd.Timestamp], pd.Series], s
 
 def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series | None = None,
                  benchmark: str = "SPY", start=None, end=None, rebalance: str = "M", cost_bps: float = 10.0,
-                 prices: pd.DataFrame | None = None, source: str = "snapshot", disclosures: pd.DataFrame | None = None,
+                 prices: pd.DataFrame | None = None, disclosures: pd.DataFrame | None = None,
                  companies: pd.DataFrame | None = None, config=None, risk_free: float = 0.0,
                  scores_cache: dict | None = None, **strategy_kwargs) -> BacktestResult:
     """Backtest an ESG screen on the universe (or on given holdings) point in time.
@@ -181,11 +169,11 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
     rebalance : {"M", "Q"}
     cost_bps : float
         Cost in bps of traded value, on the strategy (the benchmark pays none).
-    prices : DataFrame, optional
-        Total-return prices by *universe ticker*; default :func:`esglib.market.prices` (``source``,
-        ``adjust="total"``), columns renamed from ``yahoo_ticker`` to ``ticker``.
-    source : str
-        Market-data source (default the bundled snapshot: offline).
+    prices : DataFrame of shape (n_days, n_tickers)
+        Total-return prices by *universe ticker* (required; the library never fetches them):
+        :func:`esglib.bundled.prices` gives the bundled snapshot's, columns renamed from ``yahoo_ticker`` to
+        ``ticker``. ``prices.attrs`` may name its ``source`` (recorded in ``params``) and the tickers it has no
+        data for (``missing``, reported in ``notes``), as :func:`esglib.market.prices` output does.
     disclosures, companies, config
         Inputs of :func:`esglib.scoring.score` (``disclosures`` and ``companies`` required; ``config`` default
         ``ScoreConfig()``).
@@ -206,23 +194,20 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
         raise ConfigError(f"`strategy` must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
     if companies is None or disclosures is None:
         raise ConfigError("`disclosures` and `companies` are required (esglib.bundled gives the bundled ones)")
+    if "source" in strategy_kwargs:
+        raise ConfigError("esg_backtest does not fetch prices, so it takes no `source`: pass `prices=` "
+                          "(esglib.bundled.prices(source=...) fetches them)")
+    if not isinstance(prices, pd.DataFrame):
+        raise ConfigError("`prices` is required: a DataFrame of total-return prices by universe ticker "
+                          "(esglib.bundled.prices() gives the bundled snapshot's)")
     uni = companies.drop_duplicates("ticker").set_index("ticker")
-    ytick = uni["yahoo_ticker"] if "yahoo_ticker" in uni.columns else pd.Series(uni.index, index=uni.index)
-    ymap = {t: (str(y) if str(y) else t) for t, y in ytick.items()}
     base_fixed = None
     if holdings is not None:
         base_fixed = holdings_weights(holdings)
         base_fixed = base_fixed[base_fixed != 0]
     bench_key = str(benchmark)
-    if prices is None:
-        wanted = sorted(set(ymap.values()) | (set(base_fixed.index) - {_CASH} if base_fixed is not None else set()))
-        if bench_key.lower() not in ("equal", "base"):
-            wanted.append(bench_key)
-        px, no_data = _load_prices(sorted(set(wanted)), None, end, source)
-        inv = {y: t for t, y in ymap.items()}
-        prices = px.rename(columns=lambda c: inv.get(c, c))
-    else:
-        no_data = []
+    source = str(prices.attrs.get("source", "given"))
+    no_data = list(prices.attrs.get("missing", []))
     notes: list[str] = []
     if no_data:
         notes.append(f"no prices from source {source!r} for {', '.join(no_data)}: left out of the backtest")

@@ -22,7 +22,7 @@ from esglib.inputs._paths import (
     bundled_notebooks_dir,
     source_checkout,
 )
-from esglib.inputs._readers import Table, column_letter, read_table, require_columns
+from esglib.inputs._readers import MAX_FILE_BYTES, Table, column_letter, read_table, require_columns
 from esglib.inputs._schema import (
     DISCLOSURE_COLUMNS,
     METRICS,
@@ -62,6 +62,7 @@ __all__ = [
     "source_checkout",
     "Table",
     "read_table",
+    "MAX_FILE_BYTES",
     "column_letter",
     "require_columns",
     "MetricSpec",

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from esglib.errors import DataValidationError, Problem
-from esglib.inputs._paths import DATA_DIR
+from esglib.errors import ConfigError, DataValidationError, Problem
 from esglib.inputs._readers import Table, read_table, require_columns
 from esglib.inputs._schema import (
     DISCLOSURE_COLUMNS,
@@ -44,8 +42,12 @@ COMPANY_COLUMNS = ("ticker", "company", "peer_group", "country", "yahoo_ticker",
 _NUMBER_OK = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 
 
-def _default(name: str) -> Path:
-    return DATA_DIR / name
+def _required(path: str | os.PathLike[str] | None, what: str) -> str | os.PathLike[str]:
+    """``path``, or a ConfigError naming it: the library never falls back to the bundled files."""
+    if path is None or (isinstance(path, str) and not path.strip()):
+        raise ConfigError(f"`path` is required: give the {what} file to load (esglib.bundled.{what}() gives the "
+                          f"bundled data/{what}.csv)")
+    return path
 
 
 def data_as_of() -> str:
@@ -59,9 +61,10 @@ def load_companies(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
 
     Parameters
     ----------
-    path : path-like, optional
+    path : path-like
         CSV/XLSX with columns ``ticker, company, peer_group`` (and optionally ``country, yahoo_ticker,
-        fiscal_year_end, disclosure_search``). Default: the bundled ``data/companies.csv``.
+        fiscal_year_end, disclosure_search``). Required: :func:`esglib.bundled.companies` gives the bundled
+        ``data/companies.csv``.
 
     Returns
     -------
@@ -70,10 +73,12 @@ def load_companies(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
 
     Raises
     ------
+    ConfigError
+        ``path`` is not given.
     DataValidationError
         Missing columns, blank or duplicate tickers, unknown peer groups, bad fiscal-year ends.
     """
-    table = read_table(path or _default("companies.csv"))
+    table = read_table(_required(path, "companies"))
     require_columns(table, ("ticker", "company", "peer_group"))
     df = table.frame.copy()
     for col in COMPANY_COLUMNS:
@@ -354,9 +359,10 @@ def load_disclosures(path: str | os.PathLike[str] | None = None, companies: pd.D
     path : path-like, optional
         CSV or XLSX (sheet ``Disclosures``) with at least ``ticker, fiscal_year, metric, value, unit``; source
         columns (``source_title, source_url, quote, data_quality, report_edition, basis, scope_note``) are kept.
-        Default: the bundled ``data/disclosures.csv``.
-    companies : DataFrame, optional
-        The universe (default: :func:`load_companies`); tickers must be in it.
+        Required: :func:`esglib.bundled.disclosures` gives the bundled ``data/disclosures.csv``.
+    companies : DataFrame
+        The universe (:func:`load_companies`); tickers must be in it. Required unless ``check_universe`` is
+        False.
     check_universe : bool, default True
         If False, tickers are not checked against the universe.
     max_rows : int, optional
@@ -372,14 +378,18 @@ def load_disclosures(path: str | os.PathLike[str] | None = None, companies: pd.D
 
     Raises
     ------
+    ConfigError
+        ``path`` is not given, or ``companies`` is not given while ``check_universe`` is True.
     DataValidationError
         Listing every problem: missing columns, unknown metric, unit that does not fit the metric, PUE below 1,
         percentages outside 0..100, negative volumes, non-numeric values, years outside 1990..next year,
         tickers not in the universe, conflicting duplicates, figures without a source.
     """
+    path = _required(path, "disclosures")
     if companies is None and check_universe:
-        companies = load_companies()
-    table = read_table(path or _default("disclosures.csv"), max_rows=max_rows)
+        raise ConfigError("`companies` is required to check the tickers against the universe (pass the output of "
+                          "load_companies, or check_universe=False); esglib.bundled.companies() gives the bundled one")
+    table = read_table(path, max_rows=max_rows)
     return validate_disclosures(table, companies if check_universe else None)
 
 
@@ -387,13 +397,23 @@ def load_disclosures(path: str | os.PathLike[str] | None = None, companies: pd.D
 def load_macro(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Load the macro series (IEA data-centre electricity, US share, water, average PUE, carbon prices...).
 
+    Parameters
+    ----------
+    path : path-like
+        CSV/XLSX of macro series. Required: :func:`esglib.bundled.macro` gives the bundled ``data/macro.csv``.
+
     Returns
     -------
     DataFrame
         Long format: ``series, region, year, value, unit, source_title, source_url, quote, data_quality, note``.
         Rows whose note says "Do not use" are dropped.
+
+    Raises
+    ------
+    ConfigError
+        ``path`` is not given.
     """
-    table = read_table(path or _default("macro.csv"))
+    table = read_table(_required(path, "macro"))
     require_columns(table, ("series", "region", "year", "value", "unit", "source_title", "source_url"))
     df = table.frame.copy()
     df["value"] = _parse_numbers(df["value"])

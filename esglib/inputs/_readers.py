@@ -18,7 +18,7 @@ import pandas as pd
 
 from esglib.errors import DataValidationError, Problem
 
-__all__ = ['Table', 'read_table', 'column_letter', 'require_columns', 'count_lines', 'MAX_ROWS']
+__all__ = ['Table', 'read_table', 'column_letter', 'require_columns', 'MAX_FILE_BYTES', 'count_lines', 'MAX_ROWS']
 
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
@@ -344,7 +344,8 @@ def _finish(df: pd.DataFrame, file: str, sheet: str | None, header_row: int) -> 
     return Table(df, file, sheet, header_row, tuple(kept))
 
 
-def read_table(path: str | Path, sheet: str | None = None, *, max_rows: int | None = None) -> Table:
+def read_table(path: str | Path, sheet: str | None = None, *, max_rows: int | None = None,
+               max_bytes: int | None = None) -> Table:
     """Read a CSV or XLSX file as text cells.
 
     Parameters
@@ -356,6 +357,9 @@ def read_table(path: str | Path, sheet: str | None = None, *, max_rows: int | No
     max_rows : int, optional
         Most CSV data lines accepted (default :data:`MAX_ROWS`); raising it above the default also raises the
         file-size limit to ``max_rows * BYTES_PER_ROW`` bytes when that is above :data:`MAX_FILE_BYTES`.
+    max_bytes : int, optional
+        Refuse a file larger than this many bytes before parsing it (default :data:`MAX_FILE_BYTES`, 512 MiB, or the
+        ``max_rows`` allowance when that is larger).
 
     Returns
     -------
@@ -380,11 +384,12 @@ def read_table(path: str | Path, sheet: str | None = None, *, max_rows: int | No
     if int(max_rows) < 1:
         raise ValueError("`max_rows` must be a positive integer")
     max_rows = int(max_rows)
-    max_bytes = MAX_FILE_BYTES if max_rows <= MAX_ROWS else max(MAX_FILE_BYTES, max_rows * BYTES_PER_ROW)
     size = p.stat().st_size
-    if size > max_bytes:
+    limit = max_bytes if max_bytes is not None else (
+        MAX_FILE_BYTES if max_rows <= MAX_ROWS else max(MAX_FILE_BYTES, max_rows * BYTES_PER_ROW))
+    if size > limit:
         raise _fail(path, f"file is too large to read safely ({size / 2**20:.0f} MiB > "
-                          f"{max_bytes / 2**20:.0f} MiB limit); split it")
+                          f"{limit / 2**20:.0f} MiB limit); split it")
     raw = p.read_bytes()
     if not raw or (raw[:1].isspace() and not raw.strip()):  # (no 2nd copy of a big file just to test blankness)
         raise _fail(path, "file is empty (expected a header row and at least one data row)")

@@ -100,6 +100,9 @@ def prices(tickers: str | Iterable[str], start: Any = None, end: Any = None, sou
         ``auto``: the cache, refreshed live for missing dates when Yahoo is reachable, else the cache as is, else
         the bundled snapshot (each fallback warns with its as-of date). ``snapshot``/``cache``: only that source.
         ``yfinance``: a full live fetch (stored in the cache); raises if Yahoo cannot serve.
+        The bundled snapshot (``data/prices/``) is the market layer's documented offline source, so
+        ``source="snapshot"`` (and the ``auto`` fallback) reads it here: the one place below ``esglib.app`` that
+        reads a bundled file when asked for data (every other library function takes its data as an argument).
     adjust : {"total", "split"}
         ``total``: dividends reinvested (rebuilt from cash dividends, see :func:`total_return_index`);
         ``split``: split-adjusted close.

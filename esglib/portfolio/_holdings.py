@@ -6,14 +6,13 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from esglib import market
-from esglib.errors import ConfigError, DataValidationError, MarketDataError, Problem
+from esglib.errors import ConfigError, DataValidationError, Problem
 from esglib.inputs import Table, read_table
 from esglib.inputs._readers import MAX_FILE_BYTES, XLSX_SUFFIXES
 from esglib.inputs.brokers import BrokerExport, detect_broker, parse_broker_export
@@ -94,27 +93,6 @@ def _is_cash(symbol: str, description: str) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------ loading
-def _latest_prices(tickers: list[str], source: str = "snapshot") -> pd.Series:
-    """Latest split-adjusted close per price ticker (NaN where unknown), via :mod:`esglib.market` (lazy import).
-
-    Tickers the source does not have are NaN; the caller reports them (the market module's own warning is
-    silenced to avoid saying it twice).
-    """
-    out = pd.Series(np.nan, index=pd.Index(tickers, dtype=object), dtype="float64")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            px = market.prices(tickers, source=source, adjust="split")
-        except MarketDataError:
-            return out
-    for t in tickers:
-        if t in px.columns and px[t].notna().any():
-            out[t] = float(px[t].dropna().iloc[-1])
-    out.attrs["as_of"] = px.attrs.get("as_of")
-    out.attrs["source"] = px.attrs.get("source")
-    return out
-
-
 # ------------------------------------------------------------------------------------------------ broker exports
 def _broker_export(path: str | os.PathLike[str]) -> BrokerExport | None:
     """The broker parser's reading of a CSV file, or None when the file is a plain table (read as before).
@@ -157,7 +135,7 @@ def _export_table(export: BrokerExport, file: str) -> Table:
 
 
 def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None = None, *,
-                  prices: Mapping[str, float] | pd.Series | None = None, price_source: str = "snapshot",
+                  prices: Mapping[str, float] | pd.Series | Callable[[list[str]], pd.Series] | None = None,
                   sheet: str | None = None) -> pd.DataFrame:
     """Read a holdings file (CSV or XLSX) exported by a broker or written by hand.
 
@@ -180,11 +158,12 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
     companies : DataFrame
         The universe (:func:`esglib.inputs.load_companies`; required). A holding is *covered*
         when its ticker (or the universe's ``yahoo_ticker``) is in it.
-    prices : mapping or Series, optional
-        Price per share by ticker (listing currency), used only for a shares column. Default: the latest
-        close of the bundled snapshot via :func:`esglib.market.prices` (``source=price_source``).
-    price_source : str
-        Source passed to :func:`esglib.market.prices` when ``prices`` is not given.
+    prices : mapping, Series or callable
+        Prices per share (listing currency), used only for a shares column and then required (the library
+        never fetches them). A mapping or Series is keyed by holding ticker. A callable is called once with the
+        price tickers (the universe's ``yahoo_ticker``, else the ticker) and returns their latest closes as a
+        Series; :func:`esglib.bundled.latest_prices` gives the bundled snapshot's. The Series' ``attrs``
+        ``as_of`` and ``source``, when present, are reported.
     sheet : str, optional
         Worksheet of an XLSX file.
 
@@ -216,6 +195,8 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
         non-numeric cells (``n/a``, ``12%`` in a shares column), negative holdings other than cash, a blank
         ticker without an amount, shares without a price, a total that is zero or negative, weights mixing
         percent and fraction notation (located at the first odd line), weights summing above 100%.
+    ConfigError
+        ``companies`` is not given, or the file has a shares column and ``prices`` is not given.
     """
     export = _broker_export(path)  # None for workbooks and for plain tables the loader reports itself
     use_export = export is not None and (export.broker != "generic" or bool(export.skipped))
@@ -302,18 +283,26 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
     # shares -> market value via prices
     price = pd.Series(np.nan, index=rec.index, dtype="float64")
     prices_as_of = None
+    price_source = None
     if amount == "shares":
         sec = ~rec["is_cash"]
         tickers = sorted(set(rec.loc[sec, "ticker"]))
-        if isinstance(prices, pd.Series):
+        if prices is None and tickers:
+            raise ConfigError(f"{table.file}: a shares column needs `prices` to value it (a mapping by ticker, or "
+                              "esglib.bundled.latest_prices for the bundled snapshot's latest close)")
+        if prices is None:  # cash only: nothing to price
+            px = pd.Series(dtype="float64")
+        elif isinstance(prices, pd.Series):
             px = prices
-        elif prices is not None:
-            px = pd.Series(dict(prices), dtype="float64")
-        else:
+        elif callable(prices):
             ytick = {t: str(uni.at[t, "yahoo_ticker"]) if t in uni.index else t for t in tickers}
-            latest = _latest_prices(sorted(set(ytick.values())), price_source) if tickers else pd.Series(dtype=float)
+            latest = prices(sorted(set(ytick.values()))) if tickers else pd.Series(dtype=float)
             px = pd.Series({t: latest.get(y, np.nan) for t, y in ytick.items()}, dtype="float64")
-            prices_as_of = latest.attrs.get("as_of")
+            px.attrs.update(latest.attrs)
+        else:
+            px = pd.Series(dict(prices), dtype="float64")
+        prices_as_of = px.attrs.get("as_of")
+        price_source = px.attrs.get("source") or "given"
         px = px.rename(index=lambda t: str(t).upper())
         price[sec] = rec.loc[sec, "ticker"].map(px).astype("float64")
         price[~sec] = 1.0  # a cash line's "quantity" is its amount

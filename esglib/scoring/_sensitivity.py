@@ -96,18 +96,20 @@ def _descending_keys(c: np.ndarray, out: np.ndarray) -> None:
     np.invert(np.where(negative, ~u, u | np.uint32(0x80000000)), out=out)
 
 
-def _rank_quantiles(C: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
+def _rank_quantiles(C: np.ndarray, qs: tuple[float, ...], max_packed: int = _MAX_PACKED_COMPANIES
+                    ) -> list[np.ndarray]:
     """Per column of ``C`` (n draws x m companies): quantiles (method "lower") of its rank over the draws.
 
     Rank 1 is the highest composite; equal composites share the best rank (``method="min"``, like the base rank
     of :func:`score`). Each draw is ranked by sorting packed 64-bit (value, company) keys, several times faster
     than ``argsort``; then (company, rank) codes are sorted once, which puts each company's n ranks in order.
+    Above ``max_packed`` companies the codes no longer fit 32 bits and a plain ``argsort`` is used instead.
     """
     n, m = C.shape
     ks = np.floor((n - 1) * np.asarray(qs, dtype="float64")).astype(np.intp)  # numpy's "lower" order statistic
     if m == 0:
         return [np.zeros(0, dtype=np.int64) for _ in ks]
-    if m > _MAX_PACKED_COMPANIES:  # (company, rank) codes no longer fit 32 bits: plain argsort
+    if m > max_packed:  # (company, rank) codes no longer fit 32 bits: plain argsort
         order = np.argsort(-C.astype("float64"), axis=1, kind="stable")
         srt = np.take_along_axis(C, order, axis=1)
         rank = np.where(np.diff(srt, axis=1, prepend=np.nan) != 0, np.arange(1, m + 1), 0)

@@ -305,10 +305,18 @@ class TestSnapshotIntegration:
         d = res.to_dict()
         assert d["n_rebalances"] == len(res.weights)
 
-    def test_default_prices_come_from_esglib_market(self, disclosures, companies):
-        res = esg_backtest("exclusion", holdings=pd.Series({"GOOGL": 0.4, "MSFT": 0.3, "TCEHY": 0.2, "CASH": 0.1}),
-                           benchmark="SPY", start="2025-01-01", end="2025-12-31", rebalance="Q", source="snapshot",
-                           disclosures=disclosures, companies=companies, min_rating="BBB")
+    def test_bundled_prices_come_from_esglib_market(self, disclosures, companies):
+        from esglib import bundled
+
+        holdings = pd.Series({"GOOGL": 0.4, "MSFT": 0.3, "TCEHY": 0.2, "CASH": 0.1})
+        with pytest.raises(ConfigError, match="`prices` is required"):  # the library never fetches by itself
+            esg_backtest("exclusion", holdings=holdings, disclosures=disclosures, companies=companies)
+        with pytest.raises(ConfigError, match="takes no `source`"):
+            esg_backtest("exclusion", holdings=holdings, source="snapshot", disclosures=disclosures,
+                         companies=companies)
+        px = bundled.prices(companies, holdings=holdings, benchmark="SPY", end="2025-12-31", source="snapshot")
+        res = esg_backtest("exclusion", holdings=holdings, benchmark="SPY", start="2025-01-01", end="2025-12-31",
+                           rebalance="Q", prices=px, disclosures=disclosures, companies=companies, min_rating="BBB")
         assert any("TCEHY" in n for n in res.notes)
         assert "CASH" in res.weights.columns
         assert res.params["source"] == "snapshot"

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from esglib.errors import DataValidationError, EsglibError, Problem
+from esglib.errors import ConfigError, DataValidationError, EsglibError, Problem
 from esglib.inputs import (
+    DATA_DIR,
     DEFAULT_PUBLICATION_LAG_DAYS,
     DISCLOSURE_COLUMNS,
     METRICS,
@@ -129,7 +130,7 @@ def test_bundled_disclosures_shape_and_types(disclosures):
 
 def test_loading_does_not_modify_companies(companies):
     before = companies.copy(deep=True)
-    load_disclosures(companies=companies)
+    load_disclosures(DATA_DIR / "disclosures.csv", companies)
     pd.testing.assert_frame_equal(companies, before)
 
 
@@ -506,8 +507,27 @@ def test_available_as_of_returns_a_copy(disclosures, companies):
 
 
 # ------------------------------------------------------------------------------------------------ macro
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda c: load_companies(), r"`path` is required: give the companies file.*esglib\.bundled\.companies\(\)"),
+    (lambda c: load_disclosures(companies=c), r"`path` is required: give the disclosures file"),
+    (lambda c: load_disclosures(DATA_DIR / "disclosures.csv"), r"`companies` is required"),
+    (lambda c: load_macro(), r"`path` is required: give the macro file.*esglib\.bundled\.macro\(\)"),
+])
+def test_loaders_never_fall_back_to_the_bundled_files(companies, call, match):
+    with pytest.raises(ConfigError, match=match):
+        call(companies)
+
+
+def test_bundled_loaders_match_the_library_on_the_bundled_files(companies):
+    from esglib import bundled
+
+    pd.testing.assert_frame_equal(bundled.companies(), load_companies(DATA_DIR / "companies.csv"))
+    pd.testing.assert_frame_equal(bundled.macro(), load_macro(DATA_DIR / "macro.csv"))
+    assert len(bundled.disclosures()) == len(load_disclosures(DATA_DIR / "disclosures.csv", companies))
+
+
 def test_load_macro_bundled():
-    m = load_macro()
+    m = load_macro(DATA_DIR / "macro.csv")
     assert {"series", "region", "year", "value", "unit", "source_title", "source_url"} <= set(m.columns)
     assert m["value"].notna().all()
     if "note" in m.columns:

@@ -115,7 +115,7 @@ def _one(tmp_path, **cells) -> list:
     p = tmp_path / "d.csv"
     p.write_text(HEADER + ",".join(row[c] for c in HEADER.strip().split(",")) + "\n")
     with pytest.raises(DataValidationError) as err:
-        load_disclosures(p, load_companies())
+        load_disclosures(p, load_companies(DATA_DIR / "companies.csv"))
     return err.value.problems
 
 
@@ -143,7 +143,7 @@ def test_problem_order_and_messages_are_unchanged(tmp_path):
         "MSFT,2023,renewable_share_pct,150,%,src,,2\nMSFT,2023,renewable_share_pct,1e999,%,src,,2\n"
         "MSFT,2023x,pue,n/a,ratio,src,,x\n")
     with pytest.raises(DataValidationError) as err:
-        load_disclosures(p, load_companies())
+        load_disclosures(p, load_companies(DATA_DIR / "companies.csv"))
     got = [(q.row, q.column, q.rule.split(" (")[0], q.value) for q in err.value.problems]
     assert got == [
         (2, "data_quality", "data_quality must be 1, 2, 3 or 4", "9"),
@@ -175,8 +175,8 @@ def test_vectorised_ingest_is_row_order_invariant(tmp_path):
     df = pd.read_csv(DATA_DIR / "disclosures.csv", dtype=str, keep_default_na=False)
     p = tmp_path / "d.csv"
     df.iloc[np.random.default_rng(0).permutation(len(df))].to_csv(p, index=False)
-    companies = load_companies()
-    a, b = load_disclosures(None, companies), load_disclosures(p, companies)
+    companies = load_companies(DATA_DIR / "companies.csv")
+    a, b = load_disclosures(DATA_DIR / "disclosures.csv", companies), load_disclosures(p, companies)
     cols = ["ticker", "fiscal_year", "metric", "value", "unit", "source_url"]
     pd.testing.assert_frame_equal(a[cols].sort_values(cols).reset_index(drop=True),
                                   b[cols].sort_values(cols).reset_index(drop=True))

@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from esglib.errors import DataValidationError, Problem
-from esglib.inputs import Table, column_letter, read_table, require_columns
-from esglib.inputs import _readers as readers
+from esglib.inputs import MAX_FILE_BYTES, Table, column_letter, read_table, require_columns
 
 HEADER = "ticker,fiscal_year,metric,value,unit,source_title\n"
 ROW = "MSFT,2024,pue,1.12,ratio,SYNTHETIC\n"
@@ -255,12 +254,12 @@ def test_legacy_xls_is_refused(tmp_path):
         read_table(p)
 
 
-def test_oversized_file_is_refused_before_parsing(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "MAX_FILE_BYTES", 100)
+def test_oversized_file_is_refused_before_parsing(tmp_path):
     p = tmp_path / "big.csv"
     p.write_text(HEADER + ROW * 10, encoding="utf-8")
     with pytest.raises(DataValidationError, match=r"file is too large to read safely"):
-        read_table(p)
+        read_table(p, max_bytes=100)
+    assert MAX_FILE_BYTES == 512 * 2**20 and len(read_table(p).frame) == 10  # the default limit lets it through
 
 
 # ------------------------------------------------------------------------------------------------ require_columns

@@ -432,42 +432,45 @@ def test_safe_text_caps_length_and_drops_control_characters():
 
 
 # ------------------------------------------------------------------------------------------------ atomicity
-@pytest.mark.parametrize("where", ["_write_methodology", "save"])
-def test_failure_mid_write_leaves_existing_workbook_untouched(tmp_path, monkeypatch, bundled_scores, where):
-    import esglib.outputs.excel._scorecard as export
-    import esglib.outputs.excel._styling as _styling
-
+@pytest.mark.parametrize("where", ["methodology", "save"])
+def test_failure_mid_write_leaves_existing_workbook_untouched(tmp_path, bundled_scores, where):
     target = tmp_path / "card.xlsx"
     write_scorecard(target, scores=bundled_scores.head(3), per_company_sheets=False)
     before = target.read_bytes()
 
-    def boom(*args, **kwargs):
+    def boom(stage, tmp):
+        if stage != where:
+            return
         if where == "save":  # write half a file first, as a crash during saving would
-            Path(args[1]).write_bytes(b"PK\x03\x04 partial")
+            Path(tmp).write_bytes(b"PK\x03\x04 partial")
         raise RuntimeError("disk full")
 
-    if where == "save":
-        monkeypatch.setattr(_styling._Book, "save", boom)
-    else:
-        monkeypatch.setattr(export, where, boom)
     from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
     streamed = set(ALL_TEMP_FILES)
     with pytest.raises(RuntimeError, match="disk full"):
-        write_scorecard(target, scores=bundled_scores, per_company_sheets=False)
+        write_scorecard(target, scores=bundled_scores, per_company_sheets=False, on_step=boom)
     assert target.read_bytes() == before
     assert set(ALL_TEMP_FILES) <= streamed  # openpyxl's per-sheet stream files were deleted too
     assert [p.name for p in tmp_path.iterdir()] == ["card.xlsx"]
     assert not list(tmp_path.glob(f"{TMP_PREFIX}*"))
 
 
-def test_failure_on_a_new_target_leaves_nothing(tmp_path, monkeypatch, bundled_scores):
-    import esglib.outputs.excel._scorecard as export
+def test_failure_on_a_new_target_leaves_nothing(tmp_path, bundled_scores):
+    def boom(stage, tmp):
+        if stage == "sources":
+            raise ZeroDivisionError("injected")
 
-    monkeypatch.setattr(export, "_write_sources", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):
-        write_scorecard(tmp_path / "new.xlsx", scores=bundled_scores, per_company_sheets=False)
+        write_scorecard(tmp_path / "new.xlsx", scores=bundled_scores, per_company_sheets=False, on_step=boom)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_on_step_sees_every_stage_in_order(tmp_path, bundled_scores):
+    seen = []
+    write_scorecard(tmp_path / "card.xlsx", scores=bundled_scores.head(3), per_company_sheets=False,
+                    on_step=lambda stage, tmp: seen.append((stage, tmp.parent == tmp_path and tmp.exists())))
+    assert seen == [(s, True) for s in ("summary", "weights", "companies", "methodology", "sources", "save")]
 
 
 # ------------------------------------------------------------------------------------------------ options, inputs

@@ -186,9 +186,9 @@ def test_errors_are_named_by_sheet_and_cell(template, tmp_path, companies):
     assert "Disclosures!D14 (value): PUE 0.8 is below 1" in str(info.value)
 
 
-def test_blank_template_is_a_clear_error(template):
+def test_blank_template_is_a_clear_error(template, companies):
     with pytest.raises(DataValidationError, match="no data rows"):
-        load_disclosures(template)
+        load_disclosures(template, companies)
 
 
 @given(st.floats(min_value=0, max_value=100, allow_nan=False, allow_infinity=False))
@@ -214,14 +214,17 @@ def test_bad_path(tmp_path):
         write_template(tmp_path / "t.xls")
 
 
-def test_failure_leaves_existing_file_untouched(tmp_path, monkeypatch):
-    import esglib.outputs.excel._template as export
-
+@pytest.mark.parametrize("where", ["disclosures", "lists", "save"])
+def test_failure_leaves_existing_file_untouched(tmp_path, where):
     target = write_template(tmp_path / "t.xlsx")
     before = target.read_bytes()
-    monkeypatch.setattr(export, "_unit_choices", lambda: 1 / 0)
+
+    def boom(stage, tmp):
+        if stage == where:
+            raise ZeroDivisionError("injected")
+
     with pytest.raises(ZeroDivisionError):
-        write_template(target)
+        write_template(target, on_step=boom)
     assert target.read_bytes() == before
     assert not list(tmp_path.glob(f"{TMP_PREFIX}*"))
 

@@ -115,11 +115,14 @@ class TestLoadHoldings:
         assert h["weight"].to_dict() == pytest.approx({"AAA": 4 / 9, "BBB": 3 / 9, "CCC": 2 / 9})
 
     def test_shares_priced_from_the_snapshot(self, tmp_path, companies):
-        from esglib import market
+        from esglib import bundled, market
 
         f = tmp_path / "h.csv"
         f.write_text("Ticker,Shares\nNVDA,10\nMSFT,2\n", encoding="utf-8")
-        h = load_holdings(f, companies)
+        with pytest.raises(ConfigError, match="shares column needs `prices`"):
+            load_holdings(f, companies)  # the library never fetches prices by itself
+        with pytest.warns(UserWarning, match=r"shares valued at the latest close as of \d{4}-\d\d-\d\d"):
+            h = load_holdings(f, companies, prices=bundled.latest_prices)
         px = market.prices(["NVDA", "MSFT"], source="snapshot", adjust="split").iloc[-1]
         assert h.at["NVDA", "market_value"] == pytest.approx(10 * px["NVDA"])
         assert h.at["MSFT", "price"] == pytest.approx(px["MSFT"])

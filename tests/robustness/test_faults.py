@@ -150,15 +150,14 @@ def pause(word):
     print(word, flush=True)
     time.sleep(120)
 
-import esglib.outputs.excel._scorecard as ex
+from esglib.outputs.excel import write_scorecard
 with open(inputs, "rb") as fh:
     kw = pickle.load(fh)
-if mode == "building":  # temp file exists, workbook being built
-    real_write_weights = ex._write_weights
-    def _write_weights(*a, **k):
-        real_write_weights(*a, **k)
-        pause(mode)
-    ex._write_weights = _write_weights
+on_step = None
+if mode == "building":  # temp file exists, workbook being built (the Weights sheet is written)
+    def on_step(stage, tmp):
+        if stage == "methodology":
+            pause(mode)
 elif mode == "mid_zip":  # some zip members written to the temp file, central directory not yet
     real_writestr = zipfile.ZipFile.writestr
     count = [0]
@@ -177,7 +176,7 @@ elif mode == "before_rename":  # complete temp workbook, not yet moved over the 
 print("ready", flush=True)
 if mode == "loading":
     pause(mode)
-ex.write_scorecard(target, per_company_sheets=False, **kw)
+write_scorecard(target, per_company_sheets=False, on_step=on_step, **kw)
 print("done", flush=True)
 """
 
@@ -186,11 +185,11 @@ print("done", flush=True)
 def scorecard_inputs(tmp_path_factory):
     """Scores, disclosures, companies and config of the bundled data, pickled for the children."""
     pytest.importorskip("esglib.outputs.excel", reason="esglib.outputs.excel has not landed")
-    from esglib.inputs import load_companies, load_disclosures
+    from esglib import bundled
     from esglib.scoring import ScoreConfig, score
 
-    companies = load_companies()
-    disclosures = load_disclosures(companies=companies)
+    companies = bundled.companies()
+    disclosures = bundled.disclosures()
     cfg = ScoreConfig()
     kw = {"scores": score(disclosures, cfg, companies=companies), "disclosures": disclosures,
           "companies": companies, "config": cfg}
@@ -293,20 +292,20 @@ def test_sigkill_scorecard_at_random_moments(tmp_path, scorecard_inputs):
     assert set(outcomes) <= {"old", "new"}
 
 
-def test_scorecard_failure_inside_the_write_keeps_target(tmp_path, scorecard_inputs, monkeypatch):
+def test_scorecard_failure_inside_the_write_keeps_target(tmp_path, scorecard_inputs):
     """An exception half-way (disk full, a bug) leaves the existing workbook and no temp file."""
     _, kw = scorecard_inputs
-    import esglib.outputs.excel._scorecard as ex
+    from esglib.outputs.excel import write_scorecard
 
     target = tmp_path / "scorecard.xlsx"
     old = _existing_workbook(target)
 
-    def boom(*args, **kwargs):
-        raise OSError(28, "No space left on device")
+    def boom(stage, tmp):
+        if stage == "methodology":
+            raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(ex, "_write_methodology", boom)
     with pytest.raises(OSError, match="No space left"):
-        ex.write_scorecard(target, per_company_sheets=False, **kw)
+        write_scorecard(target, per_company_sheets=False, on_step=boom, **kw)
     assert target.read_bytes() == old
     assert temp_files(tmp_path) == []
 
@@ -395,8 +394,9 @@ def snapshot_rows():
 def no_live_yahoo(monkeypatch):
     """Any code path that would reach the real yfinance gets a 'network down' downloader instead."""
     market = pytest.importorskip("esglib.market", reason="esglib.market has not landed")
-    monkeypatch.setattr(market._yahoo, "_default_downloader",
-                        lambda: _faulty("network_down", pd.DataFrame()))
+    import yfinance  # the third-party download function esglib calls when no `downloader=` is given
+
+    monkeypatch.setattr(yfinance, "download", _faulty("network_down", pd.DataFrame()))
     monkeypatch.delenv("ESGLIB_OFFLINE", raising=False)
     return market
 
@@ -406,8 +406,6 @@ def _prepare_cache(state: str, tmp_path: Path, rows: pd.DataFrame, market, monke
     if state == "permission_denied":  # a read-only cache folder; simulated, since root ignores folder permissions
         import tempfile
 
-        from esglib import atomicio as _io
-
         (root / "prices").mkdir(parents=True)
         real_mkstemp = tempfile.mkstemp
 
@@ -416,7 +414,7 @@ def _prepare_cache(state: str, tmp_path: Path, rows: pd.DataFrame, market, monke
                 raise PermissionError(13, "Permission denied", str(dir))
             return real_mkstemp(*args, dir=dir, **kwargs)
 
-        monkeypatch.setattr(_io.tempfile, "mkstemp", mkstemp)
+        monkeypatch.setattr(tempfile, "mkstemp", mkstemp)  # the standard library's, used by esglib.atomicio
         return root
     if state == "unwritable":
         blocker = tmp_path / "blocker"

@@ -43,9 +43,9 @@ _counter = itertools.count()
 
 @pytest.fixture(scope="module")
 def companies():
-    from esglib.inputs import load_companies
+    from esglib import bundled
 
-    return load_companies()
+    return bundled.companies()
 
 
 @pytest.fixture(scope="module")

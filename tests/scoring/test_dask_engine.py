@@ -29,12 +29,12 @@ def client():
 
 @pytest.fixture(scope="module")
 def companies():
-    return load_companies()
+    return load_companies(DATA_DIR / "companies.csv")
 
 
 @pytest.fixture(scope="module")
 def reference(companies):
-    return score(load_disclosures(None, companies), companies=companies)
+    return score(load_disclosures(DATA_DIR / "disclosures.csv", companies), companies=companies)
 
 
 def assert_same_scores(ref: pd.DataFrame, got: pd.DataFrame) -> None:
@@ -53,7 +53,7 @@ def test_bundled_csv_scores_as_the_pandas_engine(client, companies, reference):
 
 
 def test_config_variants_score_as_the_pandas_engine(client, companies):
-    d = load_disclosures(None, companies)
+    d = load_disclosures(DATA_DIR / "disclosures.csv", companies)
     for cfg in (ScoreConfig(aggregation="geometric"), ScoreConfig(peer_relative=False),
                 ScoreConfig(normalisation="minmax")):
         assert_same_scores(score(d, cfg, companies=companies), score_dask(d, cfg, companies=companies, client=client))

@@ -667,11 +667,10 @@ def _reference_rank_quantiles(C, qs):
 
 @pytest.mark.parametrize(("n", "m"), [(1, 5), (2, 3), (7, 4), (300, 1), (1001, 60), (3000, 40)])
 @pytest.mark.parametrize("packed", [True, False])
-def test_rank_quantiles_match_numpy(monkeypatch, n, m, packed):
+def test_rank_quantiles_match_numpy(n, m, packed):
     from esglib.scoring import _sensitivity as scoring
 
-    if not packed:
-        monkeypatch.setattr(scoring, "_MAX_PACKED_COMPANIES", 0)
+    limit = {} if packed else {"max_packed": 0}  # 0: the plain-argsort path for any size
     rng = np.random.default_rng(n * 100 + m)
     C = rng.uniform(0, 100, (n, m)).astype(np.float32)
     if m > 2:
@@ -679,7 +678,7 @@ def test_rank_quantiles_match_numpy(monkeypatch, n, m, packed):
         C[::2, 2] = 0.0
     qs = (0.05, 0.5, 0.95)
     for variant in (C, C - 50, -C):
-        got = np.array(scoring._rank_quantiles(np.ascontiguousarray(variant, dtype=np.float32), qs))
+        got = np.array(scoring._rank_quantiles(np.ascontiguousarray(variant, dtype=np.float32), qs, **limit))
         np.testing.assert_array_equal(got, _reference_rank_quantiles(variant, qs))
 
 

@@ -98,10 +98,11 @@ def config_from_args(args: argparse.Namespace):
 
 
 def _inputs(args: argparse.Namespace):
-    from esglib.inputs import load_companies, load_disclosures
+    from esglib.app import bundled
+    from esglib.inputs import DATA_DIR, load_companies, load_disclosures
 
-    companies = load_companies(args.companies) if getattr(args, "companies", None) else load_companies()
-    disclosures = load_disclosures(getattr(args, "disclosures", None), companies,
+    companies = load_companies(args.companies) if getattr(args, "companies", None) else bundled.companies()
+    disclosures = load_disclosures(getattr(args, "disclosures", None) or DATA_DIR / "disclosures.csv", companies,
                                    max_rows=getattr(args, "max_rows", None))
     return companies, disclosures
 
@@ -115,9 +116,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
         raise ConfigError("--scheduler needs --engine dask")
     if args.engine == "dask":
+        from esglib.app import bundled
         from esglib.inputs import DATA_DIR, load_companies
 
-        companies = load_companies(args.companies) if args.companies else load_companies()
+        companies = load_companies(args.companies) if args.companies else bundled.companies()
         scores = score(args.disclosures or DATA_DIR / "disclosures.csv", cfg, year=args.year, companies=companies,
                        engine="dask", scheduler=args.scheduler, max_rows=args.max_rows)
     else:
@@ -139,9 +141,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from esglib.app import bundled
     from esglib.inputs import load_companies, load_disclosures
 
-    companies = load_companies(args.companies) if args.companies else load_companies()
+    companies = load_companies(args.companies) if args.companies else bundled.companies()
     d = load_disclosures(args.path, companies, max_rows=args.max_rows)
     canon = d[~d["metric"].str.startswith("other:")]
     print(f"{args.path}: valid: {len(d)} figures ({len(canon)} canonical) for {d['ticker'].nunique()} companies, "

@@ -42,9 +42,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _holdings(args: argparse.Namespace, scores, disclosures, companies):
     """(holdings, summary, prices_as_of) from ``--holdings``, or a clear error when the portfolio module is absent."""
+    from esglib.app import bundled
     from esglib.portfolio import load_holdings, portfolio_summary
 
-    holdings = load_holdings(args.holdings, companies)
+    holdings = load_holdings(args.holdings, companies, prices=bundled.latest_prices)
     summary = portfolio_summary(holdings, scores, disclosures, companies=companies, config=scores.attrs.get("config"))
     as_of = None
     if holdings.attrs.get("basis") == "shares":  # weights came from shares x the bundled snapshot's prices
@@ -55,15 +56,17 @@ def _holdings(args: argparse.Namespace, scores, disclosures, companies):
 
 
 def _cmd_scorecard(args: argparse.Namespace) -> int:
-    from esglib.inputs import load_companies, load_disclosures
+    from esglib.app import bundled
+    from esglib.inputs import DATA_DIR, load_companies, load_disclosures
     from esglib.outputs.excel import write_scorecard
     from esglib.outputs.excel._styling import _check_xlsx
     from esglib.scoring import score
 
     _check_xlsx(args.out, "--out")
     cfg = _config(args)
-    companies = load_companies(args.companies) if args.companies else load_companies()
-    disclosures = load_disclosures(args.disclosures, companies, max_rows=getattr(args, "max_rows", None))
+    companies = load_companies(args.companies) if args.companies else bundled.companies()
+    disclosures = load_disclosures(args.disclosures or DATA_DIR / "disclosures.csv", companies,
+                                   max_rows=getattr(args, "max_rows", None))
     scores = score(disclosures, cfg, year=args.year, companies=companies)
     holdings = summary = prices_as_of = None
     if args.holdings:

@@ -173,16 +173,17 @@ def _cmd_screen(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    from esglib.inputs import load_companies, load_disclosures
+    from esglib.app import bundled
+    from esglib.inputs import DATA_DIR, load_companies, load_disclosures
     from esglib.portfolio import apply_screens, load_holdings, portfolio_summary
     from esglib.scoring import score
 
-    companies = load_companies(args.companies) if args.companies else load_companies()
-    disclosures = load_disclosures(args.disclosures, companies)
+    companies = load_companies(args.companies) if args.companies else bundled.companies()
+    disclosures = load_disclosures(args.disclosures or DATA_DIR / "disclosures.csv", companies)
     as_of = _date(args.as_of, "--as-of")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        holdings = load_holdings(args.holdings, companies)
+        holdings = load_holdings(args.holdings, companies, prices=bundled.latest_prices)
     load_notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     scores = score(disclosures, companies=companies, as_of=as_of)
     caps = _market_caps([t for t in holdings.index if holdings.at[t, "covered"]])
@@ -268,16 +269,16 @@ def p_is_ticker(benchmark: str) -> bool:
 def _cmd_backtest(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from esglib.app import bundled
     from esglib.backtest import esg_backtest
-    from esglib.inputs import load_companies, load_disclosures
 
     start, end = _date(args.start, "--start"), _date(args.end, "--end")
     if start is not None and end is not None and start >= end:
         from esglib.errors import ConfigError
 
         raise ConfigError(f"`--start` {start.date()} must be before `--end` {end.date()}")
-    companies = load_companies()
-    disclosures = load_disclosures(companies=companies)
+    companies = bundled.companies()
+    disclosures = bundled.disclosures()
     holdings = None
     if args.holdings:
         import warnings
@@ -286,7 +287,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            holdings = load_holdings(args.holdings, companies)
+            holdings = load_holdings(args.holdings, companies, prices=bundled.latest_prices)
     kw = {}
     if args.strategy == "tilt":
         kw["tilt"] = args.tilt
@@ -297,7 +298,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     else:
         kw["target_uplift"] = args.target_uplift
     res = esg_backtest(args.strategy, holdings=holdings, benchmark=args.benchmark, start=start, end=end,
-                       rebalance=args.rebalance, cost_bps=args.cost_bps, source=args.source,
+                       rebalance=args.rebalance, cost_bps=args.cost_bps,
+                       prices=bundled.prices(companies, holdings=holdings, benchmark=args.benchmark, end=end,
+                                             source=args.source),
                        disclosures=disclosures, companies=companies, **kw)
     from esglib.analysis import alpha_regression
 

@@ -68,10 +68,10 @@ def _print_warnings(caught: list[warnings.WarningMessage]) -> None:
 
 
 def _default_tickers() -> list[str]:
-    from esglib.inputs import load_companies
+    from esglib.app import bundled
     from esglib.market import BENCHMARK_ETFS
 
-    names = [str(t).upper() for t in load_companies()["yahoo_ticker"] if str(t).strip()]
+    names = [str(t).upper() for t in bundled.companies()["yahoo_ticker"] if str(t).strip()]
     return list(dict.fromkeys([*names, *BENCHMARK_ETFS]))
 
 

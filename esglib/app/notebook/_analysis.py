@@ -13,7 +13,6 @@ from esglib.analysis import alpha_regression
 from esglib.app import bundled
 from esglib.backtest import esg_backtest
 from esglib.errors import ConfigError, EsglibError
-from esglib.inputs import load_companies, load_disclosures
 from esglib.market import prices
 from esglib.outputs import plots
 from esglib.portfolio import apply_screens, holdings_weights, portfolio_summary
@@ -46,8 +45,8 @@ def compare_variants(variants: Mapping[str, Any], disclosures: pd.DataFrame | No
     """
     if not variants:
         raise ConfigError("`variants` must hold at least one configuration, got none")
-    companies = load_companies() if companies is None else companies
-    disclosures = load_disclosures(companies=companies) if disclosures is None else disclosures
+    companies = bundled.companies() if companies is None else companies
+    disclosures = bundled.disclosures() if disclosures is None else disclosures
     cols: dict[str, pd.Series] = {}
     names = None
     for label, cfg in variants.items():
@@ -71,8 +70,8 @@ def scorer(disclosures: pd.DataFrame | None = None, companies: pd.DataFrame | No
 
     Moving a slider back to an earlier position then costs nothing (scoring takes about a second).
     """
-    companies = load_companies() if companies is None else companies
-    disclosures = load_disclosures(companies=companies) if disclosures is None else disclosures
+    companies = bundled.companies() if companies is None else companies
+    disclosures = bundled.disclosures() if disclosures is None else disclosures
     cache: dict[tuple, pd.DataFrame] = {}
 
     def scores_for(config: Any) -> pd.DataFrame:
@@ -197,15 +196,21 @@ def run_screen_backtests(strategies: tuple[str, ...] = ("tilt", "best-in-class",
     disclosures, companies : DataFrame, optional
         Loaded once and shared (default: bundled).
     **kwargs
-        Passed to every :func:`~esglib.backtest.esg_backtest` call (``start``, ``rebalance``, ``benchmark``...).
+        Passed to every :func:`~esglib.backtest.esg_backtest` call (``start``, ``rebalance``, ``benchmark``...);
+        ``prices`` default to :func:`esglib.bundled.prices` (``source=`` picks the market-data source).
 
     Returns
     -------
     dict
         Strategy name -> :class:`esglib.backtest.BacktestResult`.
     """
-    companies = load_companies() if companies is None else companies
-    disclosures = load_disclosures(companies=companies) if disclosures is None else disclosures
+    companies = bundled.companies() if companies is None else companies
+    disclosures = bundled.disclosures() if disclosures is None else disclosures
+    source = kwargs.pop("source", "snapshot")
+    if kwargs.get("prices") is None:  # fetched once (default: the bundled snapshot) and shared
+        kwargs["prices"] = bundled.prices(companies, holdings=kwargs.get("holdings"),
+                                          benchmark=kwargs.get("benchmark", "SPY"), end=kwargs.get("end"),
+                                          source=source)
     return {s: esg_backtest(s, disclosures=disclosures, companies=companies, **kwargs) for s in strategies}
 
 
@@ -287,7 +292,7 @@ def universe_prices(companies: pd.DataFrame | None = None, source: str = "snapsh
     import warnings
 
 
-    companies = load_companies() if companies is None else companies
+    companies = bundled.companies() if companies is None else companies
     to_universe = dict(zip(companies["yahoo_ticker"], companies["ticker"], strict=True))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # missing tickers are reported in attrs

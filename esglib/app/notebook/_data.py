@@ -12,7 +12,7 @@ import pandas as pd
 from esglib.analysis import company_baseline
 from esglib.app import bundled
 from esglib.errors import ConfigError
-from esglib.inputs import DATA_DIR, data_as_of, load_companies, load_disclosures, load_macro
+from esglib.inputs import DATA_DIR, data_as_of
 from esglib.market import snapshot_as_of
 from esglib.outputs.excel import fill_template, sheet_preview  # re-exported for the notebooks
 from esglib.scoring import ProcurementLadder
@@ -83,9 +83,9 @@ def data_inventory(disclosures: pd.DataFrame | None = None, companies: pd.DataFr
     DataFrame
         One row per data set: ``dataset, file, rows, covers, as_of``.
     """
-    companies = load_companies() if companies is None else companies
-    disclosures = load_disclosures(companies=companies) if disclosures is None else disclosures
-    macro = load_macro() if macro is None else macro
+    companies = bundled.companies() if companies is None else companies
+    disclosures = bundled.disclosures() if disclosures is None else disclosures
+    macro = bundled.macro() if macro is None else macro
     canon = disclosures[~disclosures["metric"].astype(str).str.startswith("other:")]
     cfe = load_google_region_cfe()
     rows = [
@@ -201,7 +201,7 @@ def headline_figures(macro: pd.DataFrame | None = None) -> pd.DataFrame:
         m3). Where several rows match, the best ``data_quality`` is shown. Figures absent from ``macro`` are
         skipped.
     """
-    m = load_macro() if macro is None else macro
+    m = bundled.macro() if macro is None else macro
     rows = []
     for label, series, region, year in HEADLINES:
         hit = m[(m["series"] == series) & (m["region"] == region) & (m["year"] == year)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,7 +143,8 @@ def write_scorecard(path: str | os.PathLike[str], scores: pd.DataFrame | None = 
                     disclosures: pd.DataFrame | None = None, companies: pd.DataFrame | None = None,
                     config=None, year: int | None = None, holdings: pd.DataFrame | None = None,
                     summary: Any = None, prices_as_of: str | _dt.date | None = None, *,
-                    per_company_sheets: bool | None = None) -> Path:
+                    per_company_sheets: bool | None = None, on_step: Callable[[str, Path], None] | None = None
+                    ) -> Path:
     """Write the investment-committee scorecard workbook (atomically).
 
     Sheets: **Summary** (ranked companies or holdings; pillar colour scales; live coverage, composite, rank
@@ -180,6 +181,11 @@ def write_scorecard(path: str | os.PathLike[str], scores: pd.DataFrame | None = 
         As-of date of the prices behind ``holdings``/``summary`` (shown on Summary and Methodology).
     per_company_sheets : bool, optional
         One sheet per company/holding. Default: on for at most :data:`PER_COMPANY_SHEETS_MAX` rows.
+    on_step : callable, optional
+        Called as ``on_step(stage, tmp_path)`` before each stage of the write: ``"summary"``, ``"portfolio"``
+        (holdings only), ``"weights"``, ``"companies"``, ``"methodology"``, ``"sources"`` and ``"save"``;
+        ``tmp_path`` is the temporary file that replaces ``path`` on success. A progress hook, and the seam
+        for fault-injection tests: whatever it raises aborts the write and leaves ``path`` untouched.
 
     Returns
     -------
@@ -236,6 +242,10 @@ def write_scorecard(path: str | os.PathLike[str], scores: pd.DataFrame | None = 
         "edit a weight there and every row recomputes. Blank composite / NR = withheld (coverage too low).",
     ]
     with atomic_path(target) as tmp, _new_book() as book:
+        def step(stage: str) -> None:
+            if on_step is not None:
+                on_step(stage, tmp)
+
         ws_sum = book.sheet("Summary")
         ws_p = book.sheet("Portfolio") if holdings_mode else None
         ws_w = book.sheet("Weights")
@@ -252,22 +262,29 @@ def write_scorecard(path: str | os.PathLike[str], scores: pd.DataFrame | None = 
         ws_m = book.sheet("Methodology")
         ws_s = book.sheet("Sources")
         items, table = _summary_items(summary)
+        step("summary")
         lay = _write_summary(book, ws_sum, rows, cfg, holdings_mode, sheet_of, notes, _headline(items, table),
                              reason)
         if ws_p is not None:
+            step("portfolio")
             _write_portfolio(book, ws_p, items, table, summary)
+        step("weights")
         _write_weights(book, ws_w, cfg)
+        step("companies")
         medians = _peer_medians(scores)
         for k, t in enumerate(rows.index):
             if t in company_ws:
                 _write_company(book, company_ws[t], str(t), rows.loc[t], lay, lay.first + k, medians,
                                explain_of.get(t), explain_note.get(t))
+        step("methodology")
         _write_methodology(book, ws_m, cfg, as_of_lines, inp.year)
+        step("sources")
         if inp.disclosures is not None:
             _write_sources(book, ws_s, _sources_frame(inp.disclosures, rows, cfg), None)
         else:
             _write_sources(book, ws_s, pd.DataFrame(), "no disclosures were given to write_scorecard, so the cited "
                                                         "figures are not listed")
+        step("save")
         book.save(tmp)
     return target
 

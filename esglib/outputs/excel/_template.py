@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,7 @@ def _unit_choices() -> list[str]:
     return out
 
 
-def write_template(path: str | os.PathLike[str]) -> Path:
+def write_template(path: str | os.PathLike[str], *, on_step: Callable[[str, Path], None] | None = None) -> Path:
     """Write the Excel input template for disclosures (atomically).
 
     Sheets: **Instructions** (how to fill it, one example row per kind of figure, the metric catalogue),
@@ -49,6 +50,11 @@ def write_template(path: str | os.PathLike[str]) -> Path:
     ----------
     path : path-like
         Target ``.xlsx``.
+    on_step : callable, optional
+        Called as ``on_step(stage, tmp_path)`` before each stage of the write: ``"disclosures"``, ``"lists"``,
+        ``"instructions"`` and ``"save"`` (``tmp_path`` is the temporary file that replaces ``path`` on
+        success). A progress hook, and the seam for fault-injection tests: whatever it raises aborts the write
+        and leaves ``path`` untouched.
 
     Returns
     -------
@@ -69,12 +75,17 @@ def write_template(path: str | os.PathLike[str]) -> Path:
     last = TEMPLATE_ROWS + 1
     col = {c: _letter(i + 1) for i, c in enumerate(TEMPLATE_COLUMNS)}
     with atomic_path(target) as tmp, _new_book() as book:
+        def step(stage: str) -> None:
+            if on_step is not None:
+                on_step(stage, tmp)
+
         ins = book.sheet("Instructions")
         dis = book.sheet("Disclosures")
         lst = book.sheet("Lists")
         lst.sheet_state = "hidden"
 
         # Disclosures: header + validations, no data rows
+        step("disclosures")
         _widths(dis, [10, 11, 34, 14, 16, 14, 30, 12, 40, 40, 60, 14])
         dis.freeze_panes = "A2"
         text_cols = ("ticker", "metric", "unit", "basis", "scope_note", "source_title", "source_url", "quote")
@@ -107,12 +118,14 @@ def write_template(path: str | os.PathLike[str]) -> Path:
         book.row(dis, list(TEMPLATE_COLUMNS), "header")
 
         # Lists (hidden)
+        step("lists")
         book.row(lst, ["metric", "unit", "data_quality"], "bold")
         for i in range(max(len(metrics), len(units), 4)):
             book.row(lst, [metrics[i] if i < len(metrics) else None, units[i] if i < len(units) else None,
                            i + 1 if i < 4 else None])
 
         # Instructions
+        step("instructions")
         _widths(ins, [30, 12, 30, 12, 12, 14, 30, 12, 40, 40, 50, 14])
         book.row(ins, ["esglib disclosures template"], "title")
         for line in [
@@ -148,6 +161,7 @@ def write_template(path: str | os.PathLike[str]) -> Path:
             hi = "" if spec.upper is None else f"<= {spec.upper:g}"
             book.row(ins, [name, spec.pillar, CANONICAL_UNIT[spec.family], " and ".join(filter(None, [lo, hi])),
                            None, None, spec.description])
+        step("save")
         book.save(tmp)
     return target
 
