@@ -41,6 +41,13 @@ def _source(fig, text: str) -> None:
     fig.text(0.01, 0.005, text, fontsize=7, color="0.4", ha="left", va="bottom")
 
 
+def _finish(ax, source: str):
+    """Close a one-axes chart: the source line at the bottom, a layout that leaves room for it; returns ``ax``."""
+    _source(ax.figure, source)
+    ax.figure.tight_layout(rect=(0, 0.03, 1, 1))
+    return ax
+
+
 def heatmap_order(scores: pd.DataFrame, rated_only: bool = False) -> tuple[list[str], list[str], list[str]]:
     """Rows of :func:`pillar_heatmap`, in three groups.
 
@@ -320,9 +327,7 @@ def us_datacentre_electricity(macro: pd.DataFrame, ax=None, source: str = MACRO_
     ax.set_xlabel("")
     ax.set_title("US data-centre electricity use")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0, 0.9))
-    _source(ax.figure, source)
-    ax.figure.tight_layout(rect=(0, 0.03, 1, 1))
-    return ax
+    return _finish(ax, source)
 
 
 def industry_pue(macro: pd.DataFrame, ax=None, source: str = MACRO_SOURCE):
@@ -344,9 +349,7 @@ def industry_pue(macro: pd.DataFrame, ax=None, source: str = MACRO_SOURCE):
     ax.set_xlabel("")
     ax.set_title("Average data-centre PUE (Uptime Institute surveys); 1.0 = no overhead")
     ax.legend(fontsize=7, loc="upper right")
-    _source(ax.figure, source)
-    ax.figure.tight_layout(rect=(0, 0.03, 1, 1))
-    return ax
+    return _finish(ax, source)
 
 
 def us_datacentre_water(macro: pd.DataFrame, ax=None, source: str = MACRO_SOURCE):
@@ -411,9 +414,7 @@ def google_cfe_spread(cfe: pd.DataFrame, ax=None, source: str = CFE_SOURCE):
     ax.set_ylabel("hourly-matched carbon-free energy (%)")
     ax.set_xlabel("")
     ax.set_title("Spread of 24/7 CFE across Google Cloud regions (one dot per region)")
-    _source(ax.figure, source)
-    ax.figure.tight_layout(rect=(0, 0.03, 1, 1))
-    return ax
+    return _finish(ax, source)
 
 
 def variant_ranks(table: pd.DataFrame, ax=None, source: str = SOURCE_NOTE):
@@ -429,9 +430,7 @@ def variant_ranks(table: pd.DataFrame, ax=None, source: str = SOURCE_NOTE):
     ax.set_ylabel("")
     ax.set_xlabel("scoring variant")
     ax.set_title("Rank under each normalisation and aggregation (blank = composite withheld)")
-    _source(ax.figure, source)
-    ax.figure.tight_layout(rect=(0, 0.03, 1, 1))
-    return ax
+    return _finish(ax, source)
 
 
 def rank_intervals(sens: pd.DataFrame, ax=None, source: str = SOURCE_NOTE):
@@ -469,9 +468,7 @@ def screen_weights(frame: pd.DataFrame, ax=None, source: str = SOURCE_NOTE):
     ax.set_xlabel("")
     ax.set_ylabel("weight (% of portfolio)")
     ax.set_title("Holdings before and after the screen")
-    _source(ax.figure, source)
-    ax.figure.tight_layout(rect=(0, 0.03, 1, 1))
-    return ax
+    return _finish(ax, source)
 
 
 def carbon_cost_curve(shock: pd.DataFrame, portfolio: pd.DataFrame | None = None, ax=None,
@@ -500,9 +497,7 @@ def carbon_cost_curve(shock: pd.DataFrame, portfolio: pd.DataFrame | None = None
     method = shock["scope2_method"].iloc[0] if len(shock) else ""
     ax.set_title(f"Carbon-price shock on Scope 1 + Scope 2 ({method})")
     ax.legend(fontsize=7, ncol=2)
-    _source(ax.figure, source)
-    ax.figure.tight_layout(rect=(0, 0.03, 1, 1))
-    return ax
+    return _finish(ax, source)
 
 
 def emissions_paths(projection: pd.DataFrame, source: str = "Source: company disclosures; IEA growth path "
