@@ -27,6 +27,7 @@ from esglib.scoring._metrics import (
 )
 from esglib.scoring._score import aggregate, default_as_of, reference_score, score
 from esglib.scoring._sensitivity import sensitivity
+from esglib.scoring.dask_engine import score_dask, sensitivity_dask  # (registers engine="dask"; dask not imported)
 
 __all__ = [
     "PILLARS",
@@ -54,4 +55,6 @@ __all__ = [
     "default_as_of",
     "reference_score",
     "sensitivity",
+    "score_dask",
+    "sensitivity_dask",
 ]

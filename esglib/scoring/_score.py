@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -429,9 +430,18 @@ def _flags(kpis, eligible, values, years, newest, used, status, pillar_has, with
 
 
 # ------------------------------------------------------------------------------------------------ public API
+#: Other scoring engines by name (``"dask"`` registers itself when :mod:`esglib.scoring` is imported).
+_ENGINES: dict[str, Callable[..., pd.DataFrame]] = {}
+
+
+def register_engine(name: str, fn: Callable[..., pd.DataFrame]) -> None:
+    """Make ``score(..., engine=name)`` call ``fn(disclosures, config, year, companies=, as_of=, **options)``."""
+    _ENGINES[name] = fn
+
+
 def score(disclosures: pd.DataFrame | None = None, config: ScoreConfig | None = None, year: int | None = None, *,
           companies: pd.DataFrame | None = None, as_of=None, kpis: pd.DataFrame | None = None,
-          fx: pd.DataFrame | None = None) -> pd.DataFrame:
+          fx: pd.DataFrame | None = None, engine: str = "pandas", **engine_options) -> pd.DataFrame:
     """Score every company in the universe (rules: ``docs/methodology.md``).
 
     Parameters
@@ -457,6 +467,11 @@ def score(disclosures: pd.DataFrame | None = None, config: ScoreConfig | None = 
         FX rates (``currency, year, usd_per_unit``: :func:`esglib.inputs.load_fx_rates`) for
         ``revenue_reported_m``; default none: reported-currency revenue stays unconverted (flagged
         ``fx_rate_missing``). ``esglib.bundled`` passes the bundled table.
+    engine : {"pandas", "dask"}
+        ``"pandas"`` (default) scores in this process. ``"dask"`` spreads the work over a ``dask.distributed``
+        cluster with the same result (:func:`esglib.scoring.dask_engine.score_dask`): ``disclosures`` may then
+        also be a CSV path, a glob or a folder of Parquet parts, and ``engine_options`` takes ``scheduler``
+        (address of a running scheduler; default: a local cluster for the call), ``client`` and ``max_rows``.
 
     Returns
     -------
@@ -468,6 +483,15 @@ def score(disclosures: pd.DataFrame | None = None, config: ScoreConfig | None = 
         (the composite before withholding), ``flags`` ("; "-separated) and ``n_figures``. ``attrs`` holds
         ``config``, ``year`` and ``as_of``.
     """
+    if engine != "pandas":
+        if engine not in _ENGINES:
+            raise ConfigError(f"`engine` must be one of 'pandas', {', '.join(map(repr, _ENGINES))}, got {engine!r}")
+        if kpis is not None:
+            raise ConfigError(f"`kpis` is scored by the pandas engine only, not by engine={engine!r}")
+        return _ENGINES[engine](disclosures, config, year, companies=companies, as_of=as_of, fx=fx,
+                                  **engine_options)
+    if engine_options:
+        raise ConfigError(f"unexpected option(s) for the pandas engine: {', '.join(sorted(engine_options))}")
     det = _detail(disclosures, companies, config, year, as_of, kpis, fx)
     out = det.scores.copy()
     out.attrs["config"] = det.config

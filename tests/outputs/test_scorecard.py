@@ -608,3 +608,19 @@ def test_holdings_without_disclosures_is_a_clear_error(tmp_path, bundled_scores)
     ws = openpyxl.load_workbook(path)["Summary"]
     _, cols, rows = _summary_rows(ws)
     assert set(rows) == {"GOOGL", "MSFT"} and ws[f"{cols['weight']}{rows['MSFT']}"].value == 0.6
+
+
+def test_big_sources_sheet_writes_plain_urls(tmp_path, monkeypatch, bundled_scores, disclosures, companies):
+    """Above SOURCE_LINK_ROWS figures the addresses are plain text (no hyperlink object per row), said on the sheet."""
+    from esglib.outputs.excel import _sheets
+
+    monkeypatch.setattr(_sheets, "SOURCE_LINK_ROWS", 10)
+    path = tmp_path / "card.xlsx"
+    write_scorecard(path, scores=bundled_scores, disclosures=disclosures, companies=companies)
+    ws = openpyxl.load_workbook(path)["Sources"]
+    header = [c.value for c in ws[3]]
+    url_col = header.index("source_url") + 1
+    urls = [ws.cell(r, url_col) for r in range(4, ws.max_row + 1)]
+    assert len(urls) > 10 and any(str(c.value).startswith("http") for c in urls)
+    assert all(c.hyperlink is None for c in urls)
+    assert "source_url is plain text" in ws["A2"].value

@@ -28,6 +28,24 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--aggregation", choices=("arithmetic", "geometric"), help="pillar aggregation (default arithmetic)")
     p.add_argument("--min-coverage", type=float, metavar="X",
                    help="withhold the composite below this weighted-KPI coverage 0..1 (default 0.5)")
+    add_max_rows_arg(p)
+
+
+def add_max_rows_arg(p: argparse.ArgumentParser) -> None:
+    """Add ``--max-rows N``: the row limit of a disclosures CSV (default 500,000)."""
+    p.add_argument("--max-rows", type=_positive_int, metavar="N",
+                   help="read a disclosures CSV of up to N data rows (default 500,000: a bigger file is refused "
+                        "before parsing unless this raises the limit)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of rows, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number of rows, got {text!r}")
+    return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,6 +59,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_data_args(p)
     p.add_argument("--out", metavar="PATH", help="write the scores as CSV (atomically) instead of printing a table")
     p.add_argument("--all", action="store_true", help="show every column (flags, indicative composite)")
+    p.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
+                   help="pandas (default, one process) or dask (a dask.distributed cluster; --disclosures may then "
+                        "be a glob of CSV files or a folder of Parquet parts)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --engine dask: address of a running scheduler, e.g. tcp://10.0.0.5:8786 (default: "
+                        "start a local cluster for this run)")
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("validate", help="check a disclosures file (CSV or filled Excel template)",
@@ -48,6 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "exit 2 listing every problem (file, row, column or cell, rule, value) when not.")
     p.add_argument("path", help="disclosures CSV or XLSX")
     p.add_argument("--companies", metavar="PATH", help="company universe (default: bundled)")
+    add_max_rows_arg(p)
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("explain", help="explain one company's score metric by metric",
@@ -86,7 +111,8 @@ def _inputs(args: argparse.Namespace):
     from esglib.inputs import DATA_DIR, load_companies, load_disclosures
 
     companies = load_companies(args.companies) if getattr(args, "companies", None) else bundled.companies()
-    disclosures = load_disclosures(getattr(args, "disclosures", None) or DATA_DIR / "disclosures.csv", companies)
+    disclosures = load_disclosures(getattr(args, "disclosures", None) or DATA_DIR / "disclosures.csv", companies,
+                                   max_rows=getattr(args, "max_rows", None))
     check_year(getattr(args, "year", None), disclosures)
     return companies, disclosures
 
@@ -132,8 +158,22 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from esglib.scoring import score
 
     cfg = config_from_args(args)
-    companies, disclosures = _inputs(args)
-    scores = score(disclosures, cfg, year=args.year, companies=companies, as_of=as_of_from_args(args), fx=_fx())
+    if args.scheduler and args.engine != "dask":
+        from esglib.errors import ConfigError
+
+        raise ConfigError("--scheduler needs --engine dask")
+    if args.engine == "dask":
+        from esglib.app import bundled
+        from esglib.inputs import DATA_DIR, load_companies
+
+        companies = load_companies(args.companies) if args.companies else bundled.companies()
+        scores = score(args.disclosures or DATA_DIR / "disclosures.csv", cfg, year=args.year, companies=companies,
+                       engine="dask", scheduler=args.scheduler, max_rows=args.max_rows,
+                       as_of=as_of_from_args(args), fx=_fx())
+    else:
+        companies, disclosures = _inputs(args)
+        scores = score(disclosures, cfg, year=args.year, companies=companies, as_of=as_of_from_args(args),
+                       fx=_fx())
     if args.out:
         from esglib.safety import write_csv
 
@@ -156,7 +196,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from esglib.inputs import load_companies, load_disclosures
 
     companies = load_companies(args.companies) if args.companies else bundled.companies()
-    d = load_disclosures(args.path, companies)
+    d = load_disclosures(args.path, companies, max_rows=args.max_rows)
     canon = d[~d["metric"].str.startswith("other:")]
     print(f"{args.path}: valid: {len(d)} figures ({len(canon)} canonical) for {d['ticker'].nunique()} companies, "
           f"fiscal years {d['fiscal_year'].min()}-{d['fiscal_year'].max()}")

@@ -65,7 +65,8 @@ def _cmd_scorecard(args: argparse.Namespace) -> int:
     _check_xlsx(args.out, "--out")
     cfg = _config(args)
     companies = load_companies(args.companies) if args.companies else bundled.companies()
-    disclosures = load_disclosures(args.disclosures or DATA_DIR / "disclosures.csv", companies)
+    disclosures = load_disclosures(args.disclosures or DATA_DIR / "disclosures.csv", companies,
+                                   max_rows=getattr(args, "max_rows", None))
     check_year(args.year, disclosures)
     from esglib.app.cli.core import as_of_from_args
     from esglib.inputs import load_fx_rates

@@ -31,6 +31,8 @@ __all__ = []
 
 
 _PILLARS = PILLARS
+#: Sources sheets with more rows than this write ``source_url`` as plain text, not as hyperlink objects.
+SOURCE_LINK_ROWS = 5_000
 _FOOTPRINT = FOOTPRINT_PILLARS
 _RATINGS = RATINGS
 
@@ -506,20 +508,27 @@ def _write_sources(book: _Book, ws, src: pd.DataFrame, note: str | None) -> None
     ws.freeze_panes = "B4"
     book.row(ws, ["Sources: every cited figure the scores draw on (chosen figure per company, year and metric, "
                   "within each company's scoring window)"], "title")
+    links = len(src) <= SOURCE_LINK_ROWS
+    if note is None and not links:
+        note = (f"{len(src):,} figures: above {SOURCE_LINK_ROWS:,} rows source_url is plain text (copy it into a "
+                "browser); quote is the excerpt the figure was read from; feeds = the KPIs and pillar the figure "
+                "enters")
     book.row(ws, [note or "source_url links open the cited page; quote is the excerpt the figure was read from; "
                           "feeds = the KPIs and pillar the figure enters"], "muted")
     book.row(ws, cols, "header")
     if not len(src):
         return
     ws.auto_filter.ref = f"A3:{_letter(len(cols))}{3 + len(src)}"
-    # unstyled cells (General format) except the links: this sheet can hold tens of thousands of rows
+    # unstyled cells (General format): this sheet can hold a hundred thousand rows. Up to SOURCE_LINK_ROWS rows a
+    # web address is a clickable link; above, plain text (a hyperlink object per row costs more than the data)
     data = [_column_values(src[c]) if c in src.columns else [None] * len(src) for c in cols]
     i_url = cols.index("source_url")
     for values in zip(*data, strict=True):
-        values = list(values)
-        url = _first_url(values[i_url])
-        if url is not None:
-            values[i_url] = _Link(str(values[i_url]), target=url)
+        if links:
+            values = list(values)
+            url = _first_url(values[i_url])
+            if url is not None:
+                values[i_url] = _Link(str(values[i_url]), target=url)
         book.row(ws, values)
 
 
