@@ -377,11 +377,18 @@ def test_bundled_carbon_shock_microsoft_2023():
 
 def test_bundled_growth_and_water_cover_only_disclosers():
     g = sc.electricity_growth(market_share="ramp", disclosures=bundled.disclosures(), macro=bundled.macro())
-    assert set(g["ticker"]) == {"AAPL", "GOOGL", "TSM"}   # the only same-year electricity + both Scope 2 figures
+    d = bundled.disclosures()
+    need = {"electricity_total_mwh", "scope2_location_tco2e", "scope2_market_tco2e"}
+    per_year = d[d["metric"].isin(need)].groupby(["ticker", "fiscal_year"])["metric"].nunique()
+    same_year = set(per_year[per_year == len(need)].index.get_level_values("ticker"))
+    assert set(g["ticker"]) == same_year   # only same-year electricity + both Scope 2 figures
+    assert {"AAPL", "GOOGL", "TSM"} <= same_year and len(same_year) < 10
     assert g["target_source"].notna().all()
     w = sc.water_stress(disclosures=bundled.disclosures()).set_index("ticker")
     assert w.loc["MSFT", "stressed_pct"] == 22.0 and w.loc["MSFT", "fiscal_year"] == 2021
-    assert w.drop(index="MSFT")["exposure_m3"].isna().all()   # nobody else discloses the stressed share
+    stressed = set(d.loc[d["metric"] == "water_withdrawal_stressed_pct", "ticker"])
+    assert set(w.index[w["exposure_m3"].notna()]) <= stressed and "MSFT" in stressed
+    assert w.drop(index=list(stressed & set(w.index)))["exposure_m3"].isna().all()  # no share, no exposure
 
 
 @pytest.mark.parametrize(("call", "match"), [

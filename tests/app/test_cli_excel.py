@@ -74,12 +74,16 @@ def test_scorecard_command_with_weights(tmp_path, capsys, disclosures, companies
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Summary", "Weights", "Methodology", "Sources"]
     assert [wb["Weights"].cell(4, c).value for c in range(2, 7)] == [0.4, 0.1, 0.2, 0.2, 0.2]
-    expected = score(disclosures, parse_weights("energy=0.4,water=0.1"), 2024, companies=companies)
+    from esglib.app import bundled
+
+    expected = score(disclosures, parse_weights("energy=0.4,water=0.1"), 2024, companies=companies,
+                     fx=bundled.fx_rates())
+    first = 2024 - expected.attrs["config"].carry_forward_years
     ws = wb["Summary"]
     header = next(r for r in range(1, 30) if ws.cell(r, 1).value == "rank")
     assert [ws.cell(r, 2).value for r in range(header + 1, header + 48)] == list(expected.index)
     text = "\n".join(str(c.value) for row in wb["Methodology"].iter_rows() for c in row if c.value)
-    assert "fiscal years 2022..2024" in text and "energy 36%" in text
+    assert f"fiscal years {first}..2024" in text and "energy 36%" in text
 
 
 def test_scorecard_command_default_sheets(tmp_path, capsys):

@@ -267,10 +267,17 @@ class TestPointInTime:
         assert not weights(disclosures, after).equals(weights(future_disclosures, after))
 
     def test_scores_cached_per_information_set(self, disclosures, companies):
-        dates = pd.DatetimeIndex(["2023-02-28", "2023-03-01", "2023-03-31"])
+        from esglib.inputs import figure_publication
+
+        known = figure_publication(disclosures, companies)["known_from"]
+        # two days with no publication between them, and the day a figure became public after them
+        gap_start = pd.Timestamp("2023-01-01")
+        nxt = known[known > gap_start].min()
+        dates = pd.DatetimeIndex([gap_start, nxt - pd.Timedelta(days=1), nxt])
         panel = point_in_time_scores(dates, disclosures, companies)
         assert panel[dates[0]] is panel[dates[1]]  # nothing became public in between
-        assert panel[dates[0]].attrs["as_of"] == "2023-02-28"
+        assert panel[dates[2]] is not panel[dates[1]]  # a new figure is a new information set
+        assert panel[dates[0]].attrs["as_of"] == "2023-01-01"
 
     def test_screens_hold_base_weights_before_any_rating(self, disclosures, companies):
         t = pd.Timestamp("2019-06-28")

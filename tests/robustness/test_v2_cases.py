@@ -347,7 +347,7 @@ CASES = [
     Case("v2_03_edition_not_whole", "3", "report_edition 2024.5 (crashed the loader)", _edition_not_whole,
          r"row 2, column report_edition: report_edition must be a whole year"),
     Case("v2_04_edition_out_of_range", "4", "report_edition 99999 (won the figure choice)", _edition_out_of_range,
-         r"row 2, column report_edition: report_edition outside 1990\.\.\d{4}"),
+         r"row 2, column report_edition: report_edition must be a whole year within 1990\.\.\d{4}"),
     Case("v2_04_infinite_after_conversion", "4", "a value that becomes infinite after unit conversion",
          _infinite_after_conversion, r"row 3, column value: value is not a finite number after conversion to MWh"),
     Case("v2_05_fifo", "5", "a FIFO as input (would hang)", _fifo, r"`input file` .*pipe\.csv: is a named pipe"),

@@ -95,7 +95,12 @@ def test_sensitivity_draws_on_the_cluster_equal_local(client, reference):
     pd.testing.assert_frame_equal(local, remote, check_dtype=False)
 
 
-def test_cli_engine_dask_with_scheduler(client, reference, tmp_path, capsys):
+def test_cli_engine_dask_with_scheduler(client, companies, tmp_path, capsys):
+    from esglib.inputs import load_fx_rates
+
+    # the command line converts reported-currency revenue with the bundled FX table, as `esglib score` does
+    reference = score(load_disclosures(DATA_DIR / "disclosures.csv", companies), companies=companies,
+                      fx=load_fx_rates(DATA_DIR / "fx_rates.csv"))
     out = tmp_path / "scores.csv"
     code = main(["score", "--engine", "dask", "--scheduler", client.scheduler.address, "--out", str(out)])
     assert code == 0, capsys.readouterr().err

@@ -166,7 +166,10 @@ class TestCoreFixture:
         base = score(core_disclosures, companies=core_companies)
         pd.testing.assert_series_equal(s["composite_indicative"], base["composite_indicative"])
         assert s.attrs["year"] == 2026
-        gone = score(core_disclosures, year=2027, companies=core_companies)  # window 2025..2027
+        last = 2024 + ScoreConfig().carry_forward_years  # the last year whose window still holds 2024
+        kept = score(core_disclosures, year=last, companies=core_companies)
+        pd.testing.assert_series_equal(kept["composite_indicative"], base["composite_indicative"])
+        gone = score(core_disclosures, year=last + 1, companies=core_companies)  # 2024 is out of the window
         assert gone["composite"].isna().all() and (gone["rating"] == "NR").all()
         assert (gone[list(PILLARS)].fillna(0) == 0).all().all()
         before = score(core_disclosures, year=2023, companies=core_companies)  # no look-ahead to 2024
@@ -408,10 +411,11 @@ def test_flags_on_bundled_data(disclosures, companies):
 def test_bundled_universe_non_disclosers_stay_in(disclosures, companies):
     s = score(disclosures, companies=companies)
     assert len(s) == len(companies) == 47
-    silent = s[s["n_figures"] == 0]
+    silent = s[s["coverage"] == 0]  # no footprint KPI disclosed (revenue or targets alone do not cover one)
     assert len(silent) >= 5
     assert (silent["rating"] == "NR").all() and silent["composite"].isna().all()
-    assert (silent["composite_indicative"] == 0).all()
+    assert (s.loc[s["n_figures"] == 0, "composite_indicative"] == 0).all()  # nothing on file scores nothing
+    assert (silent["composite_indicative"] < s["composite_indicative"].max()).all()
     rated = s[s["composite"].notna()]
     assert rated["rank"].tolist() == list(range(1, len(rated) + 1))
     assert rated["composite"].is_monotonic_decreasing
@@ -421,10 +425,13 @@ def test_bundled_universe_non_disclosers_stay_in(disclosures, companies):
 
 def test_year_on_bundled_data(disclosures, companies):
     s = score(disclosures, year=2023, companies=companies)
-    assert s["fiscal_year"].dropna().between(2021, 2023).all()  # the newest fiscal year used, within 2021..2023
+    cfg = s.attrs["config"]
+    oldest = 2023 - cfg.carry_forward_years
+    assert s["fiscal_year"].dropna().between(oldest, 2023).all()  # the newest year used, within the window
+    assert (s["fiscal_year"] == 2023).any()
     ex = explain("GOOGL", disclosures, year=2023, companies=companies)
     years = ex.loc[ex["pillar"] != "disclosure", "fiscal_year"].dropna()
-    assert len(years) and years.between(2021, 2023).all()
+    assert len(years) and years.between(oldest, 2023).all()
 
 
 def test_year_must_be_a_whole_year(disclosures, companies):
@@ -435,9 +442,11 @@ def test_year_must_be_a_whole_year(disclosures, companies):
 def test_as_of_no_look_ahead_bundled(disclosures, companies):
     from esglib.inputs import figure_publication
 
-    # NVIDIA FY2025 ends 2025-01-31: its figures count from their published_on (undated: 2026-01-31)
+    # NVIDIA FY2025 ends 2025-01-31: its footprint figures count from their published_on (undated: 2026-01-31);
+    # its FY2025 revenue (10-K) alone makes no KPI
     pub = figure_publication(disclosures, companies)
-    nv = (disclosures["ticker"] == "NVDA") & (disclosures["fiscal_year"] == 2025)
+    nv = ((disclosures["ticker"] == "NVDA") & (disclosures["fiscal_year"] == 2025)
+          & ~disclosures["metric"].str.startswith("revenue"))
     first = pub.loc[nv, "known_from"].min()
     before = score(disclosures, companies=companies, as_of=first - pd.Timedelta(days=1))
     after = score(disclosures, companies=companies, as_of=first)
@@ -452,7 +461,7 @@ def test_scores_are_deterministic(disclosures, companies):
 def test_default_disclosures_are_the_bundled_ones(disclosures, companies):
     from esglib.app import bundled
 
-    pd.testing.assert_frame_equal(bundled.score(), score(disclosures, companies=companies))
+    pd.testing.assert_frame_equal(bundled.score(), score(disclosures, companies=companies, fx=bundled.fx_rates()))
 
 
 def test_score_needs_the_frames(disclosures):
@@ -504,7 +513,7 @@ def test_config_defaults_and_replace():
     assert cfg.weights.to_dict() == {p: pytest.approx(0.2) for p in PILLARS}
     assert (cfg.normalisation, cfg.aggregation, cfg.min_peer_size, cfg.missing_score, cfg.min_coverage,
             cfg.min_kpi_share, cfg.carry_forward_years, cfg.publication_lag_days) == (
-        "percentile", "arithmetic", 5, 0.0, 0.5, 0.5, 2, 365)
+        "percentile", "arithmetic", 5, 0.0, 0.5, 0.5, 3, 365)
     assert cfg.dc_operator_groups == ("hyperscaler_cloud", "ai_cloud_miners", "datacenter_reit")
     assert cfg.certificate_reliance_flag == 50.0
     partial = ScoreConfig(pillar_weights={"energy": 3, "water": 1})
@@ -617,8 +626,9 @@ def test_explain_rows_have_sources(core_disclosures, core_companies):
 
 def test_explain_restated_source(disclosures, companies):
     ex = explain("NVDA", disclosures, year=2024, companies=companies).set_index("metric")
-    assert "FY2025" in ex.at["carbon_intensity", "source"] or ex.at["carbon_intensity", "source"]
-    assert ex.at["carbon_intensity", "value"] == pytest.approx((11_896 + 40_555) / 60_920)
+    # FY2024 Scope 1 was restated in the FY2025 report (14,390 -> 11,896 t): the newer edition is the one scored
+    assert "Fiscal Year 2025" in ex.at["carbon_intensity", "source"]
+    assert ex.at["carbon_intensity", "value"] == pytest.approx((11_896 + 40_555) / 60_900)
 
 
 def test_explain_withheld_company(core_disclosures, core_companies):
