@@ -54,7 +54,7 @@ def run_demo(out_dir: str | Path | None = None, quick: bool = False, stream: Tex
 
     step("scoring (docs/methodology.md: reference points and peer percentiles, equal pillar weights, composite withheld below 50% KPI coverage)")
     cfg = ScoreConfig()
-    scores = score(disclosures, cfg, companies=companies)
+    scores = score(disclosures, cfg, companies=companies, fx=bundled.fx_rates())
     written["scores"] = write_csv(out / "scores.csv", scores)
     print(format_scores(scores[scores["composite"].notna()]), file=s)
     n_nr = int(scores["composite"].isna().sum())
@@ -85,4 +85,4 @@ def _portfolio_steps(out, scores, disclosures, companies, cfg, quick, step, s, w
     demo_portfolio.run(out, scores, disclosures, companies, cfg, quick, step, s, written)
     step("Excel scorecard")
     written["scorecard"] = write_scorecard(out / "scorecard.xlsx", scores=scores, disclosures=disclosures,
-                                           companies=companies, config=cfg)
+                                           companies=companies, config=cfg, fx=bundled.fx_rates())

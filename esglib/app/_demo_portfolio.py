@@ -54,7 +54,7 @@ def run(out: Path, scores, disclosures, companies, cfg, quick: bool, step: Calla
         step(f"point-in-time backtest: {strat} on the unscreened universe, quarterly, 10 bps costs")
         results[strat] = esg_backtest(strat, benchmark="SPY", rebalance="Q", cost_bps=10.0, prices=px,
                                       disclosures=disclosures,
-                                      companies=companies, config=cfg, scores_cache=shared)
+                                      companies=companies, config=cfg, scores_cache=shared, fx=bundled.fx_rates())
     tilt = results["tilt"]
     _headline(tilt, step, s)
 

@@ -234,13 +234,13 @@ def portfolio_summary(holdings: pd.DataFrame | pd.Series | Mapping[str, float], 
 def write_scorecard(path: str | os.PathLike[str], config: ScoreConfig | None = None, year: int | None = None,
                     **kwargs: Any) -> Path:
     """:func:`esglib.outputs.write_scorecard` of the bundled data, scored once with ``config``."""
-    return _write_scorecard(path, score(config, year), _disclosures(), _companies(), config, year, **kwargs)
+    return _write_scorecard(path, score(config, year), _disclosures(), _companies(), config, year, fx=_fx(), **kwargs)
 
 
 def point_in_time_scores(dates: Iterable, config: ScoreConfig | None = None, cache: dict | None = None
                          ) -> dict[pd.Timestamp, pd.DataFrame]:
     """:func:`esglib.backtest.point_in_time_scores` on the bundled data."""
-    return _point_in_time_scores(dates, _disclosures(), _companies(), config, cache)
+    return _point_in_time_scores(dates, _disclosures(), _companies(), config, cache, fx=_fx())
 
 
 def esg_backtest(strategy: str = "tilt", config: ScoreConfig | None = None, **kwargs: Any) -> BacktestResult:
@@ -252,6 +252,7 @@ def esg_backtest(strategy: str = "tilt", config: ScoreConfig | None = None, **kw
     if kwargs.get("prices") is None:
         kwargs["prices"] = prices(holdings=kwargs.get("holdings"), benchmark=kwargs.get("benchmark", "SPY"),
                                   end=kwargs.get("end"), source=source)
+    kwargs.setdefault("fx", _fx())
     return _esg_backtest(strategy, disclosures=_disclosures(), companies=_companies(), config=config, **kwargs)
 
 

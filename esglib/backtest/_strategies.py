@@ -25,8 +25,8 @@ STRATEGIES = ("tilt", "best-in-class", "exclusion", "optimised")
 
 # ------------------------------------------------------------------------------------------------ ESG layer
 def point_in_time_scores(dates: Iterable, disclosures: pd.DataFrame | None = None,
-                         companies: pd.DataFrame | None = None, config=None, cache: dict | None = None
-                         ) -> dict[pd.Timestamp, pd.DataFrame]:
+                         companies: pd.DataFrame | None = None, config=None, cache: dict | None = None,
+                         fx: pd.DataFrame | None = None) -> dict[pd.Timestamp, pd.DataFrame]:
     """Scores as they could have been computed on each date (no look-ahead), cached per information set.
 
     Each date is scored with ``esglib.scoring.score(..., as_of=date)``: only figures published on or before it
@@ -37,8 +37,8 @@ def point_in_time_scores(dates: Iterable, disclosures: pd.DataFrame | None = Non
     Parameters
     ----------
     dates : iterable of date-like
-    disclosures, companies, config
-        Inputs of :func:`esglib.scoring.score`.
+    disclosures, companies, config, fx
+        Inputs of :func:`esglib.scoring.score` (``fx``: rates for reported-currency revenue).
     cache : dict, optional
         A dict to reuse across calls with the *same* disclosures, companies and config (e.g. several strategies
         backtested on one data set): scores already computed for an information set are not recomputed.
@@ -62,7 +62,7 @@ def point_in_time_scores(dates: Iterable, disclosures: pd.DataFrame | None = Non
         cutoff = (d - pd.DateOffset(years=int(cfg.carry_forward_years) + 1)).to_datetime64()
         key = (tuple(avail), tuple(np.flatnonzero(ends >= cutoff)))
         if key not in cache:
-            cache[key] = score(disclosures, cfg, companies=companies, as_of=d)
+            cache[key] = score(disclosures, cfg, companies=companies, as_of=d, fx=fx)
         out[d] = cache[key]
     return out
 
@@ -155,7 +155,8 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
                  benchmark: str = "SPY", start=None, end=None, rebalance: str = "M", cost_bps: float = 10.0,
                  prices: pd.DataFrame | None = None, disclosures: pd.DataFrame | None = None,
                  companies: pd.DataFrame | None = None, config=None, risk_free: float = 0.0,
-                 scores_cache: dict | None = None, **strategy_kwargs) -> BacktestResult:
+                 scores_cache: dict | None = None, fx: pd.DataFrame | None = None,
+                 **strategy_kwargs) -> BacktestResult:
     """Backtest an ESG screen on the universe (or on given holdings) point in time.
 
     Parameters
@@ -180,9 +181,9 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
         :func:`esglib.bundled.prices` gives the bundled snapshot's, columns renamed from ``yahoo_ticker`` to
         ``ticker``. ``prices.attrs`` may name its ``source`` (recorded in ``params``) and the tickers it has no
         data for (``missing``, reported in ``notes``), as :func:`esglib.market.prices` output does.
-    disclosures, companies, config
+    disclosures, companies, config, fx
         Inputs of :func:`esglib.scoring.score` (``disclosures`` and ``companies`` required; ``config`` default
-        ``ScoreConfig()``).
+        ``ScoreConfig()``; ``fx`` converts reported-currency revenue, as ``score`` does).
     risk_free : float
         Annual risk-free rate for Sharpe and Sortino.
     scores_cache : dict, optional
@@ -252,7 +253,7 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
         return pd.Series(1.0 / len(live), index=live)
 
     dates = rebalance_dates(idx, rebalance, start, end)
-    panel = point_in_time_scores(dates, disclosures, companies, cfg, cache=scores_cache)
+    panel = point_in_time_scores(dates, disclosures, companies, cfg, cache=scores_cache, fx=fx)
     fallbacks: list = []
     fn = strategy_weights(strategy, base, panel.__getitem__, prices=px_all, fallbacks=fallbacks,
                           **strategy_kwargs)

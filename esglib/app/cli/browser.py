@@ -79,7 +79,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         holdings = load_holdings(args.holdings, companies, prices=bundled.latest_prices)
-        scores = score(disclosures, cfg, year=args.year, companies=companies, as_of=as_of)
+        fx = bundled.fx_rates()
+        scores = score(disclosures, cfg, year=args.year, companies=companies, as_of=as_of, fx=fx)
     notes = list(dict.fromkeys(str(w.message).replace(str(args.holdings), Path(args.holdings).name)
                                for w in caught if issubclass(w.category, UserWarning)))
     caps = _market_caps([t for t in holdings.index if holdings.at[t, "covered"]])
@@ -90,7 +91,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         universe = portfolio_summary(pd.Series(1.0, index=scores.index), scores, disclosures,
                                      companies=companies, as_of=as_of, config=cfg)
         covered = [t for t in holdings.index if t in scores.index]
-        explanations = explain_many(covered, disclosures, cfg, year=args.year, companies=companies, as_of=as_of)
+        explanations = explain_many(covered, disclosures, cfg, year=args.year, companies=companies, as_of=as_of,
+                                    fx=fx)
     page = render_report(holdings, scores, summary, explanations, universe=universe, title=args.title,
                          holdings_name=Path(args.holdings).name, as_of=as_of,
                          notes=[n for n in notes if n not in summary.notes])

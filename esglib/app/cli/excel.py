@@ -78,7 +78,7 @@ def _cmd_scorecard(args: argparse.Namespace) -> int:
         holdings, summary, prices_as_of = _holdings(args, scores, disclosures, companies)
     path = write_scorecard(args.out, scores=scores, disclosures=disclosures, companies=companies, config=cfg,
                            year=args.year, holdings=holdings, summary=summary, prices_as_of=prices_as_of,
-                           per_company_sheets=args.company_sheets)
+                           per_company_sheets=args.company_sheets, fx=load_fx_rates())
     rows = len(holdings) if holdings is not None else len(scores)
     rated = int(scores["composite"].notna().sum())
     print(f"wrote {path}: {rows} {'holdings' if holdings is not None else 'companies'} ({rated} of {len(scores)} "

@@ -191,7 +191,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
         warnings.simplefilter("always")
         holdings = load_holdings(args.holdings, companies, prices=bundled.latest_prices)
     load_notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
-    scores = score(disclosures, companies=companies, as_of=as_of)
+    scores = score(disclosures, companies=companies, as_of=as_of, fx=bundled.fx_rates())
     caps = _market_caps(holdings.index[holdings["covered"].astype(bool)].tolist())
     before = portfolio_summary(holdings, scores, disclosures, caps, companies=companies, as_of=as_of)
     screening = any(x is not None for x in (args.min_rating, args.best_in_class, args.tilt)) or bool(
@@ -318,7 +318,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
                        rebalance=args.rebalance, cost_bps=args.cost_bps,
                        prices=bundled.prices(companies, holdings=holdings, benchmark=args.benchmark, end=end,
                                              source=args.source),
-                       disclosures=disclosures, companies=companies, **kw)
+                       disclosures=disclosures, companies=companies, fx=bundled.fx_rates(), **kw)
     from esglib.analysis import alpha_regression
     from esglib.backtest import scored_period, scored_returns
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from collections.abc import Callable, Mapping
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ class _Inputs:
     config: Any
     year: int | None
     bundled: bool
+    fx: pd.DataFrame | None = None
 
 
 def _resolve_inputs(scores, disclosures, companies, config, year) -> _Inputs:
@@ -143,8 +145,8 @@ def write_scorecard(path: str | os.PathLike[str], scores: pd.DataFrame | None = 
                     disclosures: pd.DataFrame | None = None, companies: pd.DataFrame | None = None,
                     config=None, year: int | None = None, holdings: pd.DataFrame | None = None,
                     summary: Any = None, prices_as_of: str | _dt.date | None = None, *,
-                    per_company_sheets: bool | None = None, on_step: Callable[[str, Path], None] | None = None
-                    ) -> Path:
+                    per_company_sheets: bool | None = None, on_step: Callable[[str, Path], None] | None = None,
+                    fx: pd.DataFrame | None = None) -> Path:
     """Write the investment-committee scorecard workbook (atomically).
 
     Sheets: **Summary** (ranked companies or holdings; pillar colour scales; live coverage, composite, rank
@@ -186,6 +188,9 @@ def write_scorecard(path: str | os.PathLike[str], scores: pd.DataFrame | None = 
         (holdings only), ``"weights"``, ``"companies"``, ``"methodology"``, ``"sources"`` and ``"save"``;
         ``tmp_path`` is the temporary file that replaces ``path`` on success. A progress hook, and the seam
         for fault-injection tests: whatever it raises aborts the write and leaves ``path`` untouched.
+    fx : DataFrame, optional
+        The FX rates ``scores`` were computed with (:func:`esglib.scoring.score`'s ``fx``), so that each company
+        sheet's metric table explains the same figures.
 
     Returns
     -------
@@ -204,7 +209,7 @@ def write_scorecard(path: str | os.PathLike[str], scores: pd.DataFrame | None = 
     written as values; only the weight-dependent columns are formulas.
     """
     target = _check_xlsx(path)
-    inp = _resolve_inputs(scores, disclosures, companies, config, year)
+    inp = dataclasses.replace(_resolve_inputs(scores, disclosures, companies, config, year), fx=fx)
     cfg = inp.config
     scores = inp.scores
     holdings_mode = holdings is not None
@@ -302,7 +307,7 @@ def _explain_all(rows: pd.DataFrame, inp: _Inputs) -> tuple[dict[str, pd.DataFra
         inp.scores[["company", "peer_group"]].rename_axis("ticker").reset_index())
     as_of = inp.scores.attrs.get("as_of") if hasattr(inp, "scores") else None
     explained = explain_many(wanted, inp.disclosures, inp.config, inp.year, companies=companies,
-                             as_of=as_of) if wanted else {}
+                             as_of=as_of, fx=inp.fx) if wanted else {}
     for t in rows.index:
         if t not in scored:
             notes[t] = "not in the scored universe: no metric table"
