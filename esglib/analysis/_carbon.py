@@ -53,7 +53,6 @@ def carbon_prices(macro: pd.DataFrame | None = None, *, eur_usd: float | None = 
         A non-positive ``eur_usd``, a negative or non-numeric extra price, or a macro row in a currency other
         than EUR or USD per tonne.
     """
-
     rate = None if eur_usd is None else _finite_number("eur_usd", eur_usd, minimum=0.0, strict=True)
     eur_rates: dict[int, float] = {}
     if fx is not None and len(fx):
@@ -190,10 +189,10 @@ def carbon_price_shock(baseline: pd.DataFrame | None = None, prices=None, *, sco
                "cost_pct_operating_income"]]
     out = out.sort_values(["price_usd_per_t", "ticker"], kind="stable").reset_index(drop=True)
     out.attrs.update({"scope2": method, "eur_usd": rate, "note": (
-        "cost = (scope1 + scope2 {m}-based) x price; EUR prices converted with the cited rate of their year "
+        f"cost = (scope1 + scope2 {method}-based) x price; EUR prices converted with the cited rate of their year "
         "(data/fx_rates.csv) or the eur_usd given, never an assumed one; operating income is not in the bundled "
         "data, so its share is NaN unless the baseline carries operating_income_usd_m"
-    ).format(m=method)})
+    )})
     return out
 
 

@@ -52,7 +52,8 @@ def run_demo(out_dir: str | Path | None = None, quick: bool = False, stream: Tex
     print(f"        {len(disclosures)} figures ({len(canon)} canonical) for {disclosures['ticker'].nunique()} of "
           f"{len(companies)} companies; data as of {data_as_of()}", file=s)
 
-    step("scoring (docs/methodology.md: reference points and peer percentiles, equal pillar weights, composite withheld below 50% KPI coverage)")
+    step("scoring (docs/methodology.md: reference points and peer percentiles, equal pillar weights, "
+         "composite withheld below 50% KPI coverage)")
     cfg = ScoreConfig()
     scores = score(disclosures, cfg, companies=companies, fx=bundled.fx_rates())
     written["scores"] = write_csv(out / "scores.csv", scores)

@@ -283,15 +283,15 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
         hint = (f"; the strategy equals the base until {scored[0].date()}: to measure the scored period only, "
                 f"start there (--start {scored[0].date()})") if scored else ""
         notes.append(f"{unscored} of {len(dates)} rebalances held the base weights: no company had a composite "
-                     f"yet (figures count from their publication date; undated ones {cfg.publication_lag_days} days after "
-                     f"fiscal-year end){hint}")
+                     f"yet (figures count from their publication date; undated ones "
+                     f"{cfg.publication_lag_days} days after fiscal-year end){hint}")
     if other:
         notes.append(f"{len(other)} rebalance(s) held the base weights because the screen could not be applied "
                      f"(first: {other[0][0].date()}: {other[0][1]})")
     n_sets = len({id(v) for v in panel.values()})
     notes.append(f"scores recomputed point in time at {len(dates)} rebalances ({n_sets} distinct information sets; "
-                 f"figures from their published_on date, undated ones {cfg.publication_lag_days} days after fiscal-year "
-                 "end)")
+                 f"figures from their published_on date, undated ones {cfg.publication_lag_days} days after "
+                 "fiscal-year end)")
     params = dict(res.params)
     params.update({"strategy": strategy, "benchmark": bench_key, "source": source,
                    "base": "holdings" if base_fixed is not None else "equal-weight universe",

@@ -6,8 +6,8 @@ from esglib.inputs._disclosures import (
     DEFAULT_PUBLICATION_LAG_DAYS,
     PEER_GROUPS,
     available_as_of,
-    figure_publication,
     data_as_of,
+    figure_publication,
     load_companies,
     load_disclosures,
     load_macro,
@@ -15,7 +15,6 @@ from esglib.inputs._disclosures import (
     select_figures,
     validate_disclosures,
 )
-from esglib.inputs._reference import FX_COLUMNS, REFERENCE_POINT_COLUMNS, load_fx_rates, load_reference_points
 from esglib.inputs._paths import (
     DATA_DIR,
     PACKAGE_DIR,
@@ -25,6 +24,7 @@ from esglib.inputs._paths import (
     source_checkout,
 )
 from esglib.inputs._readers import MAX_FILE_BYTES, Table, column_letter, read_table, require_columns
+from esglib.inputs._reference import FX_COLUMNS, REFERENCE_POINT_COLUMNS, load_fx_rates, load_reference_points
 from esglib.inputs._schema import (
     DISCLOSURE_COLUMNS,
     METRICS,

@@ -1,9 +1,14 @@
-"""Load the cited reference points of the scoring (``data/reference_points.csv``) and the FX table (``data/fx_rates.csv``)."""
+"""Load the cited reference points of the scoring and the FX table.
+
+The files are ``data/reference_points.csv`` and ``data/fx_rates.csv``.
+"""
 
 from __future__ import annotations
 
 import os
+
 import pandas as pd
+
 from esglib.errors import DataValidationError
 from esglib.inputs._paths import DATA_DIR
 from esglib.inputs._readers import read_table, require_columns

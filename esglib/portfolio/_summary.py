@@ -123,7 +123,8 @@ class PortfolioSummary:
     Attributes
     ----------
     composite : float
-        Weighted composite (0-100) over holdings with a composite; ``rating`` its esglib rating band (not MSCI ESG Ratings).
+        Weighted composite (0-100) over holdings with a composite; ``rating`` its esglib rating band (not MSCI ESG
+        Ratings).
     pillars : dict
         Weighted pillar scores (0-100) over the same holdings as the composite.
     score_coverage : float

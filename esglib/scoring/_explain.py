@@ -7,7 +7,7 @@ import pandas as pd
 
 from esglib.errors import ConfigError
 from esglib.scoring._config import FOOTPRINT_PILLARS, ScoreConfig
-from esglib.scoring._metrics import KPI_INPUTS, KPI_SPECS
+from esglib.scoring._metrics import KPI_SPECS
 from esglib.scoring._score import _Detail, _detail
 
 __all__ = ['explain', 'explain_many']
@@ -116,8 +116,9 @@ def _explain_one(det: _Detail, ticker: str) -> pd.DataFrame:
             if disclosed and len(srcs) and "published_on" in srcs.columns:
                 given = pd.to_datetime(srcs["published_on"], errors="coerce")
                 est = srcs["known_from"] if "known_from" in srcs.columns else pd.Series(pd.NaT, index=srcs.index)
-                pub = _join(pd.Series([f"{g.date()}" if pd.notna(g) else (f"{e.date()} (estimated)" if pd.notna(e)
-                                                                             else "") for g, e in zip(given, est)]))
+                pub = _join(pd.Series([
+                    f"{g.date()}" if pd.notna(g) else (f"{e.date()} (estimated)" if pd.notna(e) else "")
+                    for g, e in zip(given, est, strict=True)]))
             rows.append({
                 "pillar": p, "metric": m, "value": val, "unit": spec.unit,
                 "fiscal_year": None if pd.isna(yr) else int(yr),

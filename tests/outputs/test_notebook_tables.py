@@ -76,7 +76,8 @@ def card(tmp_path_factory, disclosures, companies):
     from esglib.outputs.excel import write_scorecard
     from esglib.scoring import ScoreConfig, score
 
-    scores = score(disclosures, ScoreConfig(min_coverage=0.3, min_kpi_share=0.3), companies=companies)  # (rated companies, for the preview)
+    # (rated companies, for the preview)
+    scores = score(disclosures, ScoreConfig(min_coverage=0.3, min_kpi_share=0.3), companies=companies)
     path = write_scorecard(tmp_path_factory.mktemp("nb") / "card.xlsx", scores=scores, disclosures=disclosures,
                            companies=companies)
     return path, scores

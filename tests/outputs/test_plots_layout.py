@@ -22,7 +22,8 @@ from esglib.scoring import PILLARS, ScoreConfig, score, sensitivity  # noqa: E40
 
 @pytest.fixture(scope="module")
 def scores(disclosures, companies):
-    return score(disclosures, ScoreConfig(min_coverage=0.3, min_kpi_share=0.3), companies=companies)  # (rated companies to draw)
+    # (rated companies to draw)
+    return score(disclosures, ScoreConfig(min_coverage=0.3, min_kpi_share=0.3), companies=companies)
 
 
 @pytest.fixture(autouse=True)

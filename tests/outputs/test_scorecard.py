@@ -612,9 +612,9 @@ def test_holdings_without_disclosures_is_a_clear_error(tmp_path, bundled_scores)
 
 def test_big_sources_sheet_writes_plain_urls(tmp_path, monkeypatch, bundled_scores, disclosures, companies):
     """Above SOURCE_LINK_ROWS figures the addresses are plain text (no hyperlink object per row), said on the sheet."""
-    from esglib.outputs.excel import _sheets
+    from esglib.outputs.excel import _docsheets
 
-    monkeypatch.setattr(_sheets, "SOURCE_LINK_ROWS", 10)
+    monkeypatch.setattr(_docsheets, "SOURCE_LINK_ROWS", 10)
     path = tmp_path / "card.xlsx"
     write_scorecard(path, scores=bundled_scores, disclosures=disclosures, companies=companies)
     ws = openpyxl.load_workbook(path)["Sources"]

@@ -15,7 +15,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from esglib.errors import DataValidationError
-from esglib.inputs import Table, load_companies, load_disclosures, load_fx_rates, load_reference_points, validate_disclosures
+from esglib.inputs import (
+    Table,
+    load_companies,
+    load_disclosures,
+    load_fx_rates,
+    load_reference_points,
+    validate_disclosures,
+)
 from esglib.scoring import (
     DEFAULT_REFERENCE_POINTS,
     KPI_SPECS,
@@ -82,7 +89,7 @@ def test_missing_fx_rate_leaves_the_intensity_nan_and_flags_it(v2, v2_scores):
     assert "fx_rate_missing" in flags(without, "S1")
 
 
-# ------------------------------------------------------------------------------------------------ rule 3: reference points
+# ---------------------------------------------------------------------------------------- rule 3: reference points
 @pytest.mark.parametrize(("kpi", "value", "expected"), [
     ("pue", 1.0, 100.0), ("pue", 1.29, 75.0), ("pue", 1.58, 50.0), ("pue", 0.9, 100.0), ("pue", 3.0, 1.0),
     ("wue", 0.0, 100.0), ("wue", 0.9, 75.0), ("wue", 1.8, 50.0), ("wue", 4.0, 1.0),
@@ -146,7 +153,7 @@ def test_shown_kpi_weight_is_configurable(v2):
     assert s.at["D1", "procurement"] == pytest.approx((100 + 65.845 + 25.25 + 50 + 80.2) / 4)
 
 
-# ------------------------------------------------------------------------------------------------ rule 5: pillars, coverage
+# ---------------------------------------------------------------------------------------- rule 5: pillars, coverage
 def test_pillars_coverage_composite_by_hand(v2_scores):
     d1 = v2_scores.loc["D1"]
     assert (d1["energy"], d1["water"], d1["procurement"], d1["circularity"], d1["disclosure"]) == pytest.approx(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import os
 from collections.abc import Callable, Mapping
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,16 +17,14 @@ from esglib.atomicio import atomic_path
 from esglib.errors import ConfigError
 from esglib.inputs import DATA_DIR, data_as_of
 from esglib.outputs.excel._cells import _RESERVED_SHEETS, _is_missing, sheet_title
+from esglib.outputs.excel._docsheets import _sources_frame, _write_methodology, _write_sources
 from esglib.outputs.excel._sheets import (
     _PILLARS,
     _fmt,
     _headline,
     _peer_medians,
-    _sources_frame,
     _write_company,
-    _write_methodology,
     _write_portfolio,
-    _write_sources,
     _write_summary,
     _write_weights,
 )
