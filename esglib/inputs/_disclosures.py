@@ -234,7 +234,9 @@ def validate_disclosures(table: Table, companies: pd.DataFrame | None = None, ma
     fyv = np.where(bad_fy, np.nan, fyv)
     edv = np.where(bad_ed, np.nan, edv)
     if "published_on" in df.columns:  # publication date of the figure's source: ISO date, never after today
-        pub_text = df["published_on"].astype(str).str.strip()
+        # (an Excel date cell reads back as "YYYY-MM-DD 00:00:00": the same day)
+        pub_text = df["published_on"].astype(str).str.strip().str.replace(
+            r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00$", r"\1", regex=True)
         published = pd.to_datetime(pub_text.where(pub_text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False)),
                                    format="%Y-%m-%d", errors="coerce")
         add((published.isna() & (pub_text != "")).to_numpy(), 4, "published_on",

@@ -23,7 +23,8 @@ def _fill(template: Path, csv: Path, out: Path) -> Path:
     rows = pd.read_csv(csv, dtype=str, keep_default_na=False)
     wb = openpyxl.load_workbook(template)
     ws = wb["Disclosures"]
-    for i, rec in enumerate(rows[list(TEMPLATE_COLUMNS)].itertuples(index=False), start=2):
+    for i, rec in enumerate(rows.reindex(columns=list(TEMPLATE_COLUMNS), fill_value="").itertuples(index=False),
+                             start=2):
         for j, (col, val) in enumerate(zip(TEMPLATE_COLUMNS, rec, strict=True), start=1):
             if val == "":
                 continue
