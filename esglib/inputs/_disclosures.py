@@ -52,7 +52,7 @@ def _required(path: str | os.PathLike[str] | None, what: str) -> str | os.PathLi
 
 def data_as_of() -> str:
     """As-of date of the bundled disclosure data (the curation date stated in ``data/README.md``)."""
-    return "2026-05-31"
+    return "2026-12-04"
 
 
 # --------------------------------------------------------------------------------------------- companies

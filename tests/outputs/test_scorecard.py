@@ -15,6 +15,7 @@ import pytest
 
 from esglib.atomicio import TMP_PREFIX
 from esglib.errors import ConfigError
+from esglib.inputs import data_as_of
 from esglib.outputs.excel import PER_COMPANY_SHEETS_MAX, safe_text, sheet_title, write_scorecard
 from esglib.scoring import PILLARS, ScoreConfig, explain, parse_weights, score, score_to_band
 
@@ -335,7 +336,7 @@ def test_methodology_sheet(wb):
     assert "docs/methodology.md" in text and "not MSCI ESG Ratings" in text
     assert "nothing is imputed" not in text and "MSCI-style" not in text
     assert "energy 20%" in text and "weighted arithmetic mean" in text
-    assert "disclosures: bundled data curated as of 2026-05-31" in text
+    assert f"disclosures: bundled data curated as of {data_as_of()}" in text
     assert "prices: not used" in text
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from esglib.errors import ConfigError
+from esglib.inputs import data_as_of
 from esglib.scoring import (
     CORE_DISCLOSURES,
     FOOTPRINT_PILLARS,
@@ -110,7 +111,7 @@ class TestCoreFixture:
         assert scores["fiscal_year"].tolist()[:3] == [2024, 2024, 2024]
         assert scores.at["AAA", "company"] == "Synthetic Alpha Cloud"
         assert isinstance(scores.attrs["config"], ScoreConfig)
-        assert scores.attrs["year"] is None and scores.attrs["as_of"] == "2026-05-31"  # the data's as-of date
+        assert scores.attrs["year"] is None and scores.attrs["as_of"] == data_as_of()  # the data's as-of date
 
     def test_geometric_aggregation(self, core_disclosures, core_companies, scores):
         cfg = self.LOOSE.replace(aggregation="geometric")
