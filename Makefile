@@ -9,7 +9,7 @@ DEV      := $(VENV)/.installed-dev
 ARGS     ?=
 LAB_ARGS ?=
 
-.PHONY: demo test run lab html bench clean setup
+.PHONY: demo test run lab html bench clean setup browser
 
 setup: $(DEV)
 
@@ -36,8 +36,22 @@ $(DEV): requirements.txt requirements-dev.txt pyproject.toml setup.py | $(PY)
 demo: $(BASE)
 	$(VENV)/bin/esglib demo
 
-test: $(DEV)
+test: $(DEV) browser
 	$(PY) -m pytest -n 2 -q
+
+# The browser tests need Debian's chromium + chromedriver: installed here when we are root with apt-get (best effort,
+# never fatal); otherwise those tests are skipped and say why.
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+	  echo "==> chromium found: the browser tests will run"; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "==> installing chromium and chromedriver with apt-get for the browser tests"; \
+	  (timeout 600 apt-get install -y --no-install-recommends chromium chromium-driver \
+	    || (timeout 300 apt-get update && timeout 600 apt-get install -y --no-install-recommends chromium chromium-driver)) \
+	    || echo "==> could not install chromium: the browser tests will be skipped"; \
+	else \
+	  echo "==> no chromium and not root with apt-get: the browser tests will be skipped (apt-get install chromium chromium-driver)"; \
+	fi
 
 # e.g. make run ARGS="score --year 2024"
 run: $(BASE)

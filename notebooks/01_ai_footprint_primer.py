@@ -105,7 +105,8 @@ png = plots.keep(plots.scope2_gap(figures), OUT / "01_scope2_location_vs_market.
 #   one MWh of renewable generation, bought separately from the electricity, often from an old plant in another
 #   region. It is cheap and rarely changes what gets built.
 #
-# esglib scores procurement on a ladder from strong to weak evidence (METHODOLOGY section 2); only IBM splits its
+# esglib scores procurement on a ladder from strong to weak evidence ([`docs/methodology.md`](../docs/methodology.md)
+# section 2); hourly CFE is scored as its own KPI, never combined with the ladder. Only IBM splits its
 # renewable electricity by instrument.
 
 # %%

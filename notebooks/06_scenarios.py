@@ -44,13 +44,16 @@ macro = bundled.macro()
 # ## 1. Carbon-price shock
 #
 # `cost = (Scope 1 + Scope 2 market-based) x price`, as a share of revenue. The prices are the EU ETS rows of
-# `data/macro.csv` (EUR per tonne, converted at an explicit rate) plus two prices of our own. Pricing CO2e with
+# `data/macro.csv` (EUR per tonne, converted with the cited annual-average rate of their year from
+# `data/fx_rates.csv`; esglib assumes no rate, so an EUR price without one has no USD value) plus two prices of
+# our own. Pricing CO2e with
 # a CO2 allowance price is an approximation. Operating income is **not** in the bundled data, so the share of
 # operating income stays empty.
 
 # %%
 print(scenarios.EUR_USD_NOTE)
-prices = scenarios.carbon_prices(macro, eur_usd=scenarios.DEFAULT_EUR_USD, extra_usd=[150, 200])
+prices = scenarios.carbon_prices(macro, fx=bundled.fx_rates(), extra_usd=[150, 200])
+prices = prices[prices["price_usd_per_t"].notna()]  # EUR prices without a cited rate are not converted
 primer.style_table(prices)
 
 # %%
@@ -68,12 +71,15 @@ primer.style_table(shock[shock["scenario"] == "user USD 200"][["ticker", "fiscal
                    decimals=3)
 
 # %% [markdown]
-# With **location-based** Scope 2 (the grid average, before certificates and PPAs) the cost is several times
-# higher for the companies that rely most on contractual instruments. Amazon and Meta do not disclose
-# location-based Scope 2, so they drop out of this table rather than being estimated.
+# With **location-based** Scope 2 (the grid average, before certificates and PPAs) the cost is higher for the
+# companies whose contractual instruments lower their market-based figure. A company without a location-based
+# figure in a year it also reports Scope 1 and revenue drops out of this table rather than being estimated; the
+# cell below lists them from the data.
 
 # %%
 location = scenarios.carbon_price_shock(prices=prices, scope2="location", disclosures=disclosures)
+no_location = sorted(set(shock["ticker"]) - set(location["ticker"]))
+print("in the market-based table but without a usable location-based Scope 2:", ", ".join(no_location) or "none")
 primer.style_table(location.pivot(index="ticker", columns="scenario", values="cost_pct_revenue")[prices["scenario"]],
                    decimals=3, caption="carbon cost, % of revenue (location-based Scope 2)")
 
@@ -148,9 +154,21 @@ primer.style_table(water)
 png = plots.keep(plots.water_exposure(water), OUT / "06_water_stress.png")
 
 # %% [markdown]
-# Only Microsoft discloses the stressed share in a year in which it also discloses consumption (FY2021: 22 %; its
-# FY2023 report gives 41 % but no consumption for that year). Google and Meta disclose water volumes but not the
-# share: their exposure is unknown, which is not the same as zero.
+# Which companies can be assessed, computed from the data rather than typed: a stressed share and water
+# consumption in the same fiscal year give an exposure; a company with water volumes but no stressed share has an
+# unknown exposure, which is not the same as zero.
+
+# %%
+assessed = water[water["exposure_m3"].notna()].drop_duplicates("ticker")
+volumes = set(disclosures.loc[disclosures["metric"].isin(["water_consumption_m3", "water_withdrawal_m3"]), "ticker"])
+share = disclosures[disclosures["metric"] == "water_withdrawal_stressed_pct"]
+print("exposure computed for:", ", ".join(f"{t} (FY{int(y)}, {p:g} %)" for t, y, p in
+                                         zip(assessed["ticker"], assessed["fiscal_year"], assessed["stressed_pct"])))
+print("stressed shares on file:", ", ".join(f"{t} FY{y}: {v:g} %" for t, y, v in
+                                          zip(share["ticker"], share["fiscal_year"], share["value"])))
+print("water volumes but no stressed share:", ", ".join(sorted(volumes - set(share["ticker"]))))
+
+# %% [markdown]
 #
 # ## Recap
 #
@@ -158,6 +176,7 @@ png = plots.keep(plots.water_exposure(water), OUT / "06_water_stress.png")
 #   linear in the price and several times larger on location-based Scope 2.
 # * AI growth at the IEA's ~14.7 % a year more than doubles location-based Scope 2 by 2030; market-based
 #   emissions fall only if procurement ramps up to the targets.
-# * Water stress can be computed for one company; undisclosed shares stay missing.
-# * Every assumption is a parameter of `esglib.scenarios` (prices, EUR->USD rate, Scope 2 method, growth rate,
-#   ramp, grid decline, multipliers).
+# * Water stress can be computed only where the stressed share and consumption are disclosed for the same year;
+#   undisclosed shares stay missing.
+# * Every assumption is a parameter of `esglib.scenarios` (prices, the FX table or an explicit EUR->USD rate,
+#   Scope 2 method, growth rate, ramp, grid decline, multipliers). Scoring rules: `docs/methodology.md`.

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "esglib"
 
 #: layers, lowest first; a module is in the layer of its first dotted component below ``esglib``
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "vocabulary", "atomicio", "_version"),
+    ("errors", "vocabulary", "atomicio", "_version", "safety"),
     ("inputs",),
     ("market",),
     ("scoring",),

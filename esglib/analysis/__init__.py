@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from esglib.analysis._baseline import CARBON_INPUTS, DEFAULT_EUR_USD, EUR_USD_NOTE, GROWTH_INPUTS, company_baseline
+from esglib.analysis._baseline import CARBON_INPUTS, EUR_USD_NOTE, GROWTH_INPUTS, company_baseline
 from esglib.analysis._carbon import carbon_price_shock, carbon_prices, portfolio_weighted
 from esglib.analysis._scenarios import demand_growth, electricity_growth, water_stress
 from esglib.analysis._stats import (
@@ -16,7 +16,6 @@ from esglib.analysis._stats import (
 )
 
 __all__ = [
-    "DEFAULT_EUR_USD",
     "EUR_USD_NOTE",
     "CARBON_INPUTS",
     "GROWTH_INPUTS",

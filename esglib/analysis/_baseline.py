@@ -10,15 +10,13 @@ import pandas as pd
 from esglib.errors import ConfigError
 from esglib.inputs import METRICS, select_figures
 
-__all__ = ['DEFAULT_EUR_USD', 'EUR_USD_NOTE', 'CARBON_INPUTS', 'GROWTH_INPUTS', 'company_baseline']
+__all__ = ['EUR_USD_NOTE', 'CARBON_INPUTS', 'GROWTH_INPUTS', 'company_baseline']
 
 
-#: Default EUR -> USD rate for converting EU ETS prices (USD per EUR).
-DEFAULT_EUR_USD = 1.08
-#: Where the default rate comes from (shown in notebooks and result ``attrs``).
-EUR_USD_NOTE = ("EUR->USD 1.08 USD per EUR: a round figure close to the ECB euro reference rate's annual averages "
-                "for 2023 and 2024 (about 1.08). It is not in the bundled data (quoted from memory), so pass "
-                "your own `eur_usd` to match a date.")
+#: Where EUR -> USD rates come from (shown in notebooks and result ``attrs``). No rate is assumed anywhere.
+EUR_USD_NOTE = ("EUR->USD: the annual-average rate of the price's year from the FX table (data/fx_rates.csv, "
+                "each rate cited; esglib.inputs.load_fx_rates), or the `eur_usd` you pass. esglib assumes no rate: "
+                "an EUR price without a rate has no USD value and is left out of the shock, said so in the result.")
 
 #: Disclosed metrics a carbon-price shock needs, by Scope 2 method.
 CARBON_INPUTS: dict[str, tuple[str, ...]] = {

@@ -10,7 +10,6 @@ import pandas as pd
 from esglib.analysis._baseline import (
     _CARBON_SERIES_PREFIX,
     CARBON_INPUTS,
-    DEFAULT_EUR_USD,
     _finite_number,
     _require_columns,
     _scope2_method,
@@ -23,8 +22,8 @@ __all__ = ['carbon_prices', 'carbon_price_shock', 'portfolio_weighted']
 
 
 # ------------------------------------------------------------------------------------------------ carbon price
-def carbon_prices(macro: pd.DataFrame | None = None, *, eur_usd: float = DEFAULT_EUR_USD,
-                  extra_usd: Sequence[float] = ()) -> pd.DataFrame:
+def carbon_prices(macro: pd.DataFrame | None = None, *, eur_usd: float | None = None,
+                  fx: pd.DataFrame | None = None, extra_usd: Sequence[float] = ()) -> pd.DataFrame:
     """Carbon prices to test: the EU ETS rows of ``data/macro.csv`` (converted to USD) plus prices of your own.
 
     Parameters
@@ -32,8 +31,12 @@ def carbon_prices(macro: pd.DataFrame | None = None, *, eur_usd: float = DEFAULT
     macro : DataFrame, optional
         :func:`esglib.inputs.load_macro` output (required). Rows whose ``series`` starts with
         ``eu_ets_allowance_price`` are used. Not modified.
-    eur_usd : float
-        USD per EUR used to convert EUR prices (default :data:`DEFAULT_EUR_USD`; see :data:`EUR_USD_NOTE`).
+    eur_usd : float, optional
+        USD per EUR for every EUR price; overrides ``fx``.
+    fx : DataFrame, optional
+        FX table (``currency, year, usd_per_unit``; :func:`esglib.inputs.load_fx_rates`): an EUR price of year Y is
+        converted with the EUR rate of Y. Without a rate (no ``eur_usd``, no row) its USD price is NaN: no rate is
+        ever assumed (:data:`EUR_USD_NOTE`).
     extra_usd : sequence of float
         Additional prices in USD per tonne (e.g. a social cost of carbon you want to test).
 
@@ -41,7 +44,8 @@ def carbon_prices(macro: pd.DataFrame | None = None, *, eur_usd: float = DEFAULT
     -------
     DataFrame
         One row per price, cheapest first: ``scenario`` (label), ``series``, ``year``, ``price_eur_per_t`` (NaN
-        for user prices), ``price_usd_per_t``, ``source``. ``attrs["eur_usd"]`` holds the rate.
+        for user prices), ``price_usd_per_t`` (NaN where no EUR rate is known), ``eur_usd`` (the rate used),
+        ``source``. ``attrs["eur_usd"]`` holds the ``eur_usd`` argument.
 
     Raises
     ------
@@ -49,7 +53,11 @@ def carbon_prices(macro: pd.DataFrame | None = None, *, eur_usd: float = DEFAULT
         A non-positive ``eur_usd``, a negative or non-numeric extra price, or a macro row in a currency other
         than EUR or USD per tonne.
     """
-    rate = _finite_number("eur_usd", eur_usd, minimum=0.0, strict=True)
+    rate = None if eur_usd is None else _finite_number("eur_usd", eur_usd, minimum=0.0, strict=True)
+    eur_rates: dict[int, float] = {}
+    if fx is not None and len(fx):
+        f = fx[fx["currency"].astype(str).str.upper() == "EUR"]
+        eur_rates = {int(y): float(v) for y, v in zip(f["year"], f["usd_per_unit"], strict=True)}
     if macro is None:
         raise ConfigError("`macro` is required: pass a frame (esglib.bundled.macro() gives the bundled one)")
     m = macro
@@ -61,33 +69,37 @@ def carbon_prices(macro: pd.DataFrame | None = None, *, eur_usd: float = DEFAULT
         unit = str(r["unit"]).replace(" ", "").upper()
         value = float(r["value"])
         if unit.startswith("EUR/"):
-            eur, usd = value, value * rate
+            r_used = rate if rate is not None else eur_rates.get(int(r["year"]), np.nan)
+            eur, usd = value, value * r_used
         elif unit.startswith("USD/"):
-            eur, usd = np.nan, value
+            eur, usd, r_used = np.nan, value, np.nan
         else:
             raise ConfigError(f"`macro` row {r['series']} {r['year']} has unit {r['unit']!r}; carbon prices "
                               "must be in EUR/tCO2 or USD/tCO2")
         kind = str(r["series"])[len(_CARBON_SERIES_PREFIX) + 1:]
         label = f"{kinds.get(kind, 'EU ETS ' + kind)} {r['year']}"
         rows.append({"scenario": label, "series": r["series"], "year": r["year"], "price_eur_per_t": eur,
-                     "price_usd_per_t": usd, "source": r.get("source_title", "")})
+                     "price_usd_per_t": usd, "eur_usd": r_used, "source": r.get("source_title", "")})
     for i, p in enumerate(extra_usd):
         usd = _finite_number(f"extra_usd[{i}]", p, minimum=0.0)
         rows.append({"scenario": f"user USD {usd:g}", "series": "user", "year": pd.NA, "price_eur_per_t": np.nan,
-                     "price_usd_per_t": usd, "source": "given by the user"})
-    out = pd.DataFrame(rows, columns=["scenario", "series", "year", "price_eur_per_t", "price_usd_per_t", "source"])
+                     "price_usd_per_t": usd, "eur_usd": np.nan, "source": "given by the user"})
+    out = pd.DataFrame(rows, columns=["scenario", "series", "year", "price_eur_per_t", "price_usd_per_t", "eur_usd",
+                                      "source"])
     out["year"] = out["year"].astype("Int64")
     out = out.drop_duplicates("scenario").sort_values("price_usd_per_t", kind="stable").reset_index(drop=True)
     out.attrs["eur_usd"] = rate
     return out
 
 
-def _price_table(prices, eur_usd: float) -> pd.DataFrame:
+def _price_table(prices, eur_usd: float | None) -> pd.DataFrame:
     """Normalise the ``prices`` argument of :func:`carbon_price_shock` to (scenario, price_usd_per_t)."""
     if prices is None:
         raise ConfigError("`prices` is required: pass carbon_prices(macro) or prices in USD per tonne")
     if isinstance(prices, pd.DataFrame):
         _require_columns(prices, "prices", ("price_usd_per_t",), "a carbon-price shock")
+        if "price_eur_per_t" in prices.columns:  # carbon_prices output: EUR prices without a known rate are left out
+            prices = prices[prices["price_usd_per_t"].notna()]
         labels = prices["scenario"] if "scenario" in prices.columns else [
             f"USD {p:g}" for p in prices["price_usd_per_t"]]
         table = pd.DataFrame({"scenario": list(labels), "price_usd_per_t": list(prices["price_usd_per_t"])})
@@ -108,7 +120,7 @@ def _price_table(prices, eur_usd: float) -> pd.DataFrame:
 
 
 def carbon_price_shock(baseline: pd.DataFrame | None = None, prices=None, *, scope2: str = "market",
-                       eur_usd: float = DEFAULT_EUR_USD, disclosures: pd.DataFrame | None = None) -> pd.DataFrame:
+                       eur_usd: float | None = None, disclosures: pd.DataFrame | None = None) -> pd.DataFrame:
     """Cost of a carbon price on each company's Scope 1 + 2 emissions, as a share of revenue.
 
     ``cost_usd_m = (scope1_tco2e + scope2_tco2e) x price_usd_per_t / 1e6`` and
@@ -126,8 +138,8 @@ def carbon_price_shock(baseline: pd.DataFrame | None = None, prices=None, *, sco
         Default: :func:`carbon_prices` of the bundled EU ETS rows converted at ``eur_usd``.
     scope2 : {"market", "location"}
         Scope 2 method priced (market-based after certificates/PPAs, or grid-average location-based).
-    eur_usd : float
-        USD per EUR, used only when ``prices`` is None (default :data:`DEFAULT_EUR_USD`).
+    eur_usd : float, optional
+        USD per EUR, only checked and reported here (convert EUR prices with :func:`carbon_prices`).
     disclosures : DataFrame, optional
         Disclosures to build the baseline from when ``baseline`` is None (required then).
 
@@ -147,7 +159,7 @@ def carbon_price_shock(baseline: pd.DataFrame | None = None, prices=None, *, sco
         the needed columns.
     """
     method = _scope2_method(scope2)
-    rate = _finite_number("eur_usd", eur_usd, minimum=0.0, strict=True)
+    rate = None if eur_usd is None else _finite_number("eur_usd", eur_usd, minimum=0.0, strict=True)
     inputs = CARBON_INPUTS[method]
     base = company_baseline(disclosures, required=inputs) if baseline is None else baseline
     _require_columns(base, "baseline", inputs, "a carbon-price shock")
@@ -177,9 +189,9 @@ def carbon_price_shock(baseline: pd.DataFrame | None = None, prices=None, *, sco
                "cost_pct_operating_income"]]
     out = out.sort_values(["price_usd_per_t", "ticker"], kind="stable").reset_index(drop=True)
     out.attrs.update({"scope2": method, "eur_usd": rate, "note": (
-        f"cost = (scope1 + scope2 {method}-based) x price; EUR prices converted at {rate:g} USD/EUR; "
-        "operating income is not in the bundled data, so its share is NaN unless the baseline carries "
-        "operating_income_usd_m"
+        f"cost = (scope1 + scope2 {method}-based) x price; EUR prices converted with the cited rate of their year "
+        "(data/fx_rates.csv) or the eur_usd given, never an assumed one; operating income is not in the bundled "
+        "data, so its share is NaN unless the baseline carries operating_income_usd_m"
     )})
     return out
 

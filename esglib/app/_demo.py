@@ -15,10 +15,10 @@ from typing import TextIO
 from esglib.app import _demo_portfolio as demo_portfolio
 from esglib.app import bundled
 from esglib.app._format import format_scores
-from esglib.atomicio import atomic_write_text
 from esglib.inputs import REPORTS_DIR, data_as_of, select_figures
 from esglib.outputs import plots
 from esglib.outputs.excel import write_scorecard
+from esglib.safety import write_csv
 from esglib.scoring import ScoreConfig, score, sensitivity
 
 __all__ = ['run_demo']
@@ -52,17 +52,18 @@ def run_demo(out_dir: str | Path | None = None, quick: bool = False, stream: Tex
     print(f"        {len(disclosures)} figures ({len(canon)} canonical) for {disclosures['ticker'].nunique()} of "
           f"{len(companies)} companies; data as of {data_as_of()}", file=s)
 
-    step("scoring (peer-relative percentiles, equal pillar weights, composite withheld below 50% coverage)")
+    step("scoring (docs/methodology.md: reference points and peer percentiles, equal pillar weights, "
+         "composite withheld below 50% KPI coverage)")
     cfg = ScoreConfig()
-    scores = score(disclosures, cfg, companies=companies)
-    written["scores"] = atomic_write_text(out / "scores.csv", scores.to_csv())
+    scores = score(disclosures, cfg, companies=companies, fx=bundled.fx_rates())
+    written["scores"] = write_csv(out / "scores.csv", scores)
     print(format_scores(scores[scores["composite"].notna()]), file=s)
     n_nr = int(scores["composite"].isna().sum())
     print(f"        + {n_nr} companies not rated (NR): too little disclosure to score honestly", file=s)
 
     step("weight sensitivity: 10,000 Dirichlet draws around the default weights")
     sens = sensitivity(scores, n=10_000, config=cfg)
-    written["sensitivity"] = atomic_write_text(out / "sensitivity.csv", sens.to_csv())
+    written["sensitivity"] = write_csv(out / "sensitivity.csv", sens)
     print(sens[["rank", "rank_low", "rank_high"]].to_string(), file=s)
 
     step("charts")
@@ -85,4 +86,4 @@ def _portfolio_steps(out, scores, disclosures, companies, cfg, quick, step, s, w
     demo_portfolio.run(out, scores, disclosures, companies, cfg, quick, step, s, written)
     step("Excel scorecard")
     written["scorecard"] = write_scorecard(out / "scorecard.xlsx", scores=scores, disclosures=disclosures,
-                                           companies=companies, config=cfg)
+                                           companies=companies, config=cfg, fx=bundled.fx_rates())

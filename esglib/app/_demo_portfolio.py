@@ -17,6 +17,7 @@ from esglib.backtest import esg_backtest, scored_period, scored_returns
 from esglib.inputs import DATA_DIR
 from esglib.outputs import plots
 from esglib.portfolio import apply_screens, holdings_weights, load_holdings, portfolio_summary
+from esglib.safety import neutralise_json, write_csv
 
 __all__ = ['run']
 
@@ -39,11 +40,11 @@ def run(out: Path, scores, disclosures, companies, cfg, quick: bool, step: Calla
     print(table.to_string(float_format=lambda v: f"{v:,.2f}"), file=s)
     for note in before.notes[:4]:
         print(f"        note: {note}", file=s)
-    written["screen"] = atomic_write_text(out / "screen_weights.csv", screened.to_frame().to_csv())
+    written["screen"] = write_csv(out / "screen_weights.csv", screened.to_frame())
     payload: dict[str, Any] = {"before": before.to_dict(), "after": after.to_dict(), "method": screened.method}
     written["portfolio_summary"] = atomic_write_text(out / "portfolio_summary.json",
-                                                     json.dumps(payload, indent=2, default=str))
-    written["engagement"] = atomic_write_text(out / "engagement_questions.csv", before.engagement.to_csv(index=False))
+                                                     json.dumps(neutralise_json(payload), indent=2))
+    written["engagement"] = write_csv(out / "engagement_questions.csv", before.engagement, index=False)
 
     strategies = ["tilt", "best-in-class"] + ([] if quick else ["optimised"])
     results: dict[str, Any] = {}
@@ -53,7 +54,7 @@ def run(out: Path, scores, disclosures, companies, cfg, quick: bool, step: Calla
         step(f"point-in-time backtest: {strat} on the unscreened universe, quarterly, 10 bps costs")
         results[strat] = esg_backtest(strat, benchmark="SPY", rebalance="Q", cost_bps=10.0, prices=px,
                                       disclosures=disclosures,
-                                      companies=companies, config=cfg, scores_cache=shared)
+                                      companies=companies, config=cfg, scores_cache=shared, fx=bundled.fx_rates())
     tilt = results["tilt"]
     _headline(tilt, step, s)
 
@@ -65,7 +66,7 @@ def run(out: Path, scores, disclosures, companies, cfg, quick: bool, step: Calla
                     | {"SPY": first["benchmark"]}, axis=1)
     print("        whole run (including the unscored rebalances):", file=s)
     print(tbl.to_string(float_format=lambda v: f"{v:8.3f}"), file=s)
-    written["backtest_metrics"] = atomic_write_text(out / "backtest_metrics.csv", tbl.to_csv())
+    written["backtest_metrics"] = write_csv(out / "backtest_metrics.csv", tbl)
     frame = pd.DataFrame(rets).dropna(how="all")
     written["chart_backtest"] = plots.save(plots.cumulative_returns(frame, scored_from=tilt.params["scored_from"]),
                                            out / "backtest_cumulative.png")

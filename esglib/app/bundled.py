@@ -34,7 +34,7 @@ from esglib.backtest import BacktestResult
 from esglib.backtest import esg_backtest as _esg_backtest
 from esglib.backtest import point_in_time_scores as _point_in_time_scores
 from esglib.errors import MarketDataError
-from esglib.inputs import DATA_DIR, load_companies, load_disclosures, load_macro
+from esglib.inputs import DATA_DIR, load_companies, load_disclosures, load_fx_rates, load_macro, load_reference_points
 from esglib.outputs import write_scorecard as _write_scorecard
 from esglib.portfolio import CASH, PortfolioSummary, holdings_weights
 from esglib.portfolio import portfolio_summary as _portfolio_summary
@@ -49,6 +49,8 @@ __all__ = [
     "companies",
     "disclosures",
     "macro",
+    "fx_rates",
+    "reference_points",
     "prices",
     "latest_prices",
     "score",
@@ -81,6 +83,26 @@ def _disclosures() -> pd.DataFrame:
 @functools.lru_cache(maxsize=1)
 def _macro() -> pd.DataFrame:
     return load_macro(DATA_DIR / "macro.csv")
+
+
+@functools.lru_cache(maxsize=1)
+def _fx() -> pd.DataFrame:
+    path = DATA_DIR / "fx_rates.csv"
+    return load_fx_rates(path) if path.exists() else load_fx_rates()
+
+
+def fx_rates() -> pd.DataFrame:
+    """The bundled FX table (``data/fx_rates.csv``; empty while the bundled data has none), a fresh copy."""
+    return _fx().copy()
+
+
+def reference_points() -> pd.DataFrame:
+    """The bundled reference points (``data/reference_points.csv``), as a frame with sources.
+
+    ``ScoreConfig()`` carries the same points (``esglib.scoring.DEFAULT_REFERENCE_POINTS``, kept equal to the
+    file by a test); pass ``reference_points_from_frame(frame)`` to score with an edited copy.
+    """
+    return load_reference_points(DATA_DIR / "reference_points.csv")
 
 
 def companies() -> pd.DataFrame:
@@ -183,18 +205,18 @@ def latest_prices(tickers: Iterable[str], source: str = "snapshot") -> pd.Series
 
 def score(config: ScoreConfig | None = None, year: int | None = None, *, as_of=None) -> pd.DataFrame:
     """:func:`esglib.scoring.score` of the bundled data (one row per company, indexed by ticker)."""
-    return _score(_disclosures(), config, year, companies=_companies(), as_of=as_of)
+    return _score(_disclosures(), config, year, companies=_companies(), as_of=as_of, fx=_fx())
 
 
 def explain(ticker: str, config: ScoreConfig | None = None, year: int | None = None, *, as_of=None) -> pd.DataFrame:
     """:func:`esglib.scoring.explain` on the bundled data."""
-    return _explain(ticker, _disclosures(), config, year, companies=_companies(), as_of=as_of)
+    return _explain(ticker, _disclosures(), config, year, companies=_companies(), as_of=as_of, fx=_fx())
 
 
 def explain_many(tickers: Iterable[str] | None = None, config: ScoreConfig | None = None, year: int | None = None,
                  *, as_of=None) -> dict[str, pd.DataFrame]:
     """:func:`esglib.scoring.explain_many` on the bundled data."""
-    return _explain_many(tickers, _disclosures(), config, year, companies=_companies(), as_of=as_of)
+    return _explain_many(tickers, _disclosures(), config, year, companies=_companies(), as_of=as_of, fx=_fx())
 
 
 def sensitivity(config: ScoreConfig | None = None, **kwargs: Any) -> pd.DataFrame:
@@ -212,13 +234,13 @@ def portfolio_summary(holdings: pd.DataFrame | pd.Series | Mapping[str, float], 
 def write_scorecard(path: str | os.PathLike[str], config: ScoreConfig | None = None, year: int | None = None,
                     **kwargs: Any) -> Path:
     """:func:`esglib.outputs.write_scorecard` of the bundled data, scored once with ``config``."""
-    return _write_scorecard(path, score(config, year), _disclosures(), _companies(), config, year, **kwargs)
+    return _write_scorecard(path, score(config, year), _disclosures(), _companies(), config, year, fx=_fx(), **kwargs)
 
 
 def point_in_time_scores(dates: Iterable, config: ScoreConfig | None = None, cache: dict | None = None
                          ) -> dict[pd.Timestamp, pd.DataFrame]:
     """:func:`esglib.backtest.point_in_time_scores` on the bundled data."""
-    return _point_in_time_scores(dates, _disclosures(), _companies(), config, cache)
+    return _point_in_time_scores(dates, _disclosures(), _companies(), config, cache, fx=_fx())
 
 
 def esg_backtest(strategy: str = "tilt", config: ScoreConfig | None = None, **kwargs: Any) -> BacktestResult:
@@ -230,6 +252,7 @@ def esg_backtest(strategy: str = "tilt", config: ScoreConfig | None = None, **kw
     if kwargs.get("prices") is None:
         kwargs["prices"] = prices(holdings=kwargs.get("holdings"), benchmark=kwargs.get("benchmark", "SPY"),
                                   end=kwargs.get("end"), source=source)
+    kwargs.setdefault("fx", _fx())
     return _esg_backtest(strategy, disclosures=_disclosures(), companies=_companies(), config=config, **kwargs)
 
 
@@ -239,7 +262,8 @@ def company_baseline(**kwargs: Any) -> pd.DataFrame:
 
 
 def carbon_prices(**kwargs: Any) -> pd.DataFrame:
-    """:func:`esglib.analysis.carbon_prices` from the bundled macro series."""
+    """:func:`esglib.analysis.carbon_prices` from the bundled macro series and FX table."""
+    kwargs.setdefault("fx", _fx())
     return _carbon_prices(_macro(), **kwargs)
 
 

@@ -78,7 +78,7 @@ def _wcomposite(w: pd.Series, scores: pd.DataFrame) -> float:
 def screen_view(holdings: pd.DataFrame, disclosures: pd.DataFrame, companies: pd.DataFrame, *,
                 weights: Mapping[str, float] | None = None, min_rating: str | None = None,
                 exclude_flags: Iterable[str] = (), unrated: str = "keep", as_of: Any = None,
-                config: ScoreConfig | None = None) -> ScreenView:
+                config: ScoreConfig | None = None, fx: pd.DataFrame | None = None) -> ScreenView:
     """Score the universe with the chosen pillar weights and screen the holdings.
 
     Parameters
@@ -99,6 +99,8 @@ def screen_view(holdings: pd.DataFrame, disclosures: pd.DataFrame, companies: pd
         Score with only the figures public on this date.
     config : ScoreConfig, optional
         Base scoring configuration (default :class:`~esglib.scoring.ScoreConfig`).
+    fx : DataFrame, optional
+        FX rates for reported-currency revenue (:func:`esglib.scoring.score`'s ``fx``).
 
     Returns
     -------
@@ -115,7 +117,7 @@ def screen_view(holdings: pd.DataFrame, disclosures: pd.DataFrame, companies: pd
         if not sum(w.values()) > 0:
             raise ConfigError("at least one pillar weight must be above zero")
         cfg = cfg.replace(pillar_weights=w)
-    scores = score(disclosures, cfg, companies=companies, as_of=as_of)
+    scores = score(disclosures, cfg, companies=companies, as_of=as_of, fx=fx)
     flags = tuple(f for f in exclude_flags if f)
     res = apply_screens(holdings["weight"], scores, min_rating=min_rating or None, exclude_flags=flags,
                         unrated=unrated)
@@ -141,9 +143,9 @@ def screen_view(holdings: pd.DataFrame, disclosures: pd.DataFrame, companies: pd
                       composite_after=_wcomposite(res.weights, scores), method=res.method or "no screen")
 
 
-def all_flags(disclosures: pd.DataFrame, companies: pd.DataFrame) -> list[str]:
+def all_flags(disclosures: pd.DataFrame, companies: pd.DataFrame, fx: pd.DataFrame | None = None) -> list[str]:
     """Every scoring flag in the universe (the choices of the exclude-flags control), sorted."""
-    s = score(disclosures, companies=companies)
+    s = score(disclosures, companies=companies, fx=fx)
     out = {f.strip() for text in s["flags"].fillna("") for f in str(text).split(";") if f.strip()}
     return sorted(out)
 
@@ -181,7 +183,8 @@ def _format_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_app(companies: pd.DataFrame, disclosures: pd.DataFrame, holdings: pd.DataFrame, *,
-              holdings_name: str = "holdings", notes: Iterable[str] = (), as_of: Any = None):
+              holdings_name: str = "holdings", notes: Iterable[str] = (), as_of: Any = None,
+              fx: pd.DataFrame | None = None):
     """Build the Panel page of the screen for one browser session.
 
     Parameters
@@ -196,6 +199,8 @@ def build_app(companies: pd.DataFrame, disclosures: pd.DataFrame, holdings: pd.D
         Notes from loading the starting holdings.
     as_of : date-like, optional
         Point in time of the scores.
+    fx : DataFrame, optional
+        FX rates for reported-currency revenue (:func:`esglib.scoring.score`'s ``fx``).
 
     Returns
     -------
@@ -210,7 +215,7 @@ def build_app(companies: pd.DataFrame, disclosures: pd.DataFrame, holdings: pd.D
                                    css_classes=["min-rating"])
     unrated = pn.widgets.Select(name="unrated holdings under a rating floor", options=["keep", "exclude"],
                                 value="keep", css_classes=["unrated"])
-    flags = pn.widgets.MultiChoice(name="exclude holdings flagged", options=all_flags(disclosures, companies))
+    flags = pn.widgets.MultiChoice(name="exclude holdings flagged", options=all_flags(disclosures, companies, fx))
     upload = pn.widgets.FileInput(accept=".csv,.xlsx", name="holdings file")
     source = pn.pane.Markdown("", css_classes=["holdings-source"])
     headline = pn.pane.Markdown("", css_classes=["headline"])
@@ -223,7 +228,7 @@ def build_app(companies: pd.DataFrame, disclosures: pd.DataFrame, holdings: pd.D
             view = screen_view(state["holdings"], disclosures, companies,
                                weights={p: s.value for p, s in sliders.items()},
                                min_rating=None if min_rating.value == "(none)" else min_rating.value,
-                               exclude_flags=flags.value, unrated=unrated.value, as_of=as_of)
+                               exclude_flags=flags.value, unrated=unrated.value, as_of=as_of, fx=fx)
         except EsglibError as exc:
             message.object, message.visible = str(exc), True
             return
@@ -257,7 +262,7 @@ def build_app(companies: pd.DataFrame, disclosures: pd.DataFrame, holdings: pd.D
 
 def serve(companies: pd.DataFrame, disclosures: pd.DataFrame, holdings: pd.DataFrame, *, port: int = 5006,
           open_browser: bool = True, holdings_name: str = "holdings", notes: Iterable[str] = (), as_of: Any = None,
-          ready: Any = None) -> None:
+          ready: Any = None, fx: pd.DataFrame | None = None) -> None:
     """Serve the screen on ``http://127.0.0.1:PORT/`` until interrupted (Ctrl-C).
 
     Parameters
@@ -270,6 +275,8 @@ def serve(companies: pd.DataFrame, disclosures: pd.DataFrame, holdings: pd.DataF
         Open the page in the default browser once the server runs.
     ready : callable, optional
         Called with the URL once the server listens (the command line prints it).
+    fx : DataFrame, optional
+        FX rates for reported-currency revenue, passed to :func:`build_app`.
     """
     import panel as pn
 
@@ -277,7 +284,8 @@ def serve(companies: pd.DataFrame, disclosures: pd.DataFrame, holdings: pd.DataF
     port = port or free_port()
 
     def page():
-        return build_app(companies, disclosures, holdings, holdings_name=holdings_name, notes=notes, as_of=as_of)
+        return build_app(companies, disclosures, holdings, holdings_name=holdings_name, notes=notes, as_of=as_of,
+                         fx=fx)
 
     server = pn.serve(page, port=port, address="127.0.0.1", show=False, start=False, title="esglib screen",
                       websocket_origin=[f"127.0.0.1:{port}", f"localhost:{port}"])
@@ -333,4 +341,4 @@ def run(holdings_path: str | Path | None = None, *, port: int = 5006, open_brows
         print(f"esglib app: serving the screen of {path.name} at {url} (Ctrl-C stops it)", file=out, flush=True)
 
     serve(companies, disclosures, holdings, port=port, open_browser=open_browser, holdings_name=path.name,
-          notes=notes, as_of=as_of, ready=ready)
+          notes=notes, as_of=as_of, ready=ready, fx=bundled.fx_rates())

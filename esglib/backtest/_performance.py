@@ -41,20 +41,6 @@ def _per_column(metric: Callable[..., float]) -> Callable[..., Any]:
     return wrapper
 
 
-def _pair(r, b) -> tuple[np.ndarray, np.ndarray]:
-    if isinstance(r, pd.Series) and isinstance(b, pd.Series):
-        df = pd.concat([r, b], axis=1, join="inner").dropna()
-        return df.iloc[:, 0].to_numpy(dtype="float64"), df.iloc[:, 1].to_numpy(dtype="float64")
-    ra, ba = np.asarray(r, dtype="float64"), np.asarray(b, dtype="float64")
-    if ra.ndim > 1 or ba.ndim > 1:
-        raise ConfigError(f"returns and benchmark must be 1-D (pass a DataFrame of returns for one value per "
-                          f"column), got shapes {ra.shape} and {ba.shape}")
-    if ra.shape != ba.shape:
-        raise ConfigError(f"returns and benchmark must have the same length, got {ra.shape} and {ba.shape}")
-    ok = ~(np.isnan(ra) | np.isnan(ba))
-    return ra[ok], ba[ok]
-
-
 @_per_column
 def cagr(returns, periods_per_year: float = 12) -> float:
     """Compound annual growth rate: ``prod(1 + r) ** (periods_per_year / n) - 1`` (NaN if no returns)."""
@@ -107,31 +93,82 @@ def max_drawdown(returns) -> float:
     return float(np.min(wealth / np.maximum.accumulate(wealth) - 1))
 
 
-@_per_column
-def beta(returns, benchmark) -> float:
-    """``cov(r, b) / var(b)`` over dates where both exist (NaN if fewer than 2 or var(b) = 0)."""
-    r, b = _pair(returns, benchmark)
-    if r.size < 2:
-        return np.nan
-    vb = np.var(b, ddof=1)
-    return float(np.cov(r, b, ddof=1)[0, 1] / vb) if vb > 0 else np.nan
+def _aligned(returns, benchmark) -> tuple[np.ndarray, np.ndarray, pd.Index | None]:
+    """Align returns (as a 2-D array, periods x series) and the benchmark (periods,); also give the labels.
+
+    Series and DataFrames are aligned on their index (inner join, no copy when the indexes are equal); arrays
+    must have the same length. The labels are the DataFrame's columns, or None for one series.
+    """
+    labels = returns.columns if isinstance(returns, pd.DataFrame) else None
+    if isinstance(returns, (pd.Series, pd.DataFrame)) and isinstance(benchmark, pd.Series):
+        if not returns.index.equals(benchmark.index):
+            common = returns.index.intersection(benchmark.index, sort=False)
+            returns, benchmark = returns.loc[common], benchmark.loc[common]
+        R = returns.to_numpy(dtype="float64")
+        B = benchmark.to_numpy(dtype="float64")
+    else:
+        R, B = np.asarray(returns, dtype="float64"), np.asarray(benchmark, dtype="float64")
+        if R.ndim > 1 or B.ndim > 1:
+            raise ConfigError(f"returns and benchmark must be 1-D (pass a DataFrame of returns for one value per "
+                              f"column), got shapes {R.shape} and {B.shape}")
+        if R.shape != B.shape:
+            raise ConfigError(f"returns and benchmark must have the same length, got {R.shape} and {B.shape}")
+    return (R.reshape(len(R), -1) if R.ndim != 2 else R), B, labels
 
 
-@_per_column
-def tracking_error(returns, benchmark, periods_per_year: float = 12) -> float:
-    """Annualised tracking error ``std(r - b, ddof=1) x sqrt(ppy)`` (METHODOLOGY s.6)."""
-    r, b = _pair(returns, benchmark)
-    return float(np.std(r - b, ddof=1) * np.sqrt(periods_per_year)) if r.size >= 2 else np.nan
+def _relative(returns, benchmark, ppy: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Index | None]:
+    """Per series: beta, annualised tracking error and information ratio over the dates both exist.
+
+    One pass over a (periods x series) array: no per-series alignment or concatenation.
+    """
+    R, B, labels = _aligned(returns, benchmark)
+    mask = ~np.isnan(R) & ~np.isnan(B)[:, None]
+    n = mask.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        Bb = np.where(mask, B[:, None], 0.0)
+        Rr = np.where(mask, R, 0.0)
+        mb = Bb.sum(axis=0) / n
+        mr = Rr.sum(axis=0) / n
+        db = np.where(mask, Bb - mb, 0.0)
+        dr = np.where(mask, Rr - mr, 0.0)
+        var_b = (db * db).sum(axis=0) / (n - 1)
+        cov = (dr * db).sum(axis=0) / (n - 1)
+        beta_ = np.where((n >= 2) & (var_b > 0), cov / np.where(var_b > 0, var_b, 1.0), np.nan)
+        active = np.where(mask, R - B[:, None], 0.0)
+        ma = active.sum(axis=0) / n
+        da = np.where(mask, active - ma, 0.0)
+        te = np.where(n >= 2, np.sqrt((da * da).sum(axis=0) / (n - 1)) * np.sqrt(ppy), np.nan)
+        ir = np.where(np.isfinite(te) & (te != 0), ma * ppy / np.where(te != 0, te, 1.0), np.nan)
+    return beta_, te, ir, labels
 
 
-@_per_column
-def information_ratio(returns, benchmark, periods_per_year: float = 12) -> float:
-    """``mean(r - b) x ppy / tracking_error`` (NaN when the tracking error is 0 or undefined)."""
-    r, b = _pair(returns, benchmark)
-    te = tracking_error(returns, benchmark, periods_per_year)
-    if not np.isfinite(te) or te == 0:
-        return np.nan
-    return float(np.mean(r - b) * periods_per_year / te)
+def _shape(values: np.ndarray, labels: pd.Index | None, name: str):
+    return pd.Series(values, index=labels, dtype="float64", name=name) if labels is not None else float(values[0])
+
+
+def beta(returns, benchmark):
+    """``cov(r, b) / var(b)`` over dates where both exist (NaN if fewer than 2 or var(b) = 0).
+
+    A DataFrame of returns gives one value per column (a Series indexed by column), computed for all columns
+    at once; a 2-D array is refused.
+    """
+    b, _, _, labels = _relative(returns, benchmark, 12)
+    return _shape(b, labels, "beta")
+
+
+def tracking_error(returns, benchmark, periods_per_year: float = 12):
+    """Annualised tracking error ``std(r - b, ddof=1) x sqrt(ppy)`` (METHODOLOGY s.6); a Series for a DataFrame."""
+    _, te, _, labels = _relative(returns, benchmark, periods_per_year)
+    return _shape(te, labels, "tracking_error")
+
+
+def information_ratio(returns, benchmark, periods_per_year: float = 12):
+    """``mean(r - b) x ppy / tracking_error`` (NaN when the tracking error is 0 or undefined).
+
+    A DataFrame of returns gives one value per column, computed for all columns at once.
+    """
+    _, _, ir, labels = _relative(returns, benchmark, periods_per_year)
+    return _shape(ir, labels, "information_ratio")
 
 
 def active_share(weights: pd.Series | Mapping[str, float], benchmark: pd.Series | Mapping[str, float]) -> float:

@@ -12,7 +12,7 @@ from esglib import portfolio as pf
 from esglib.backtest._engine import _CASH, BacktestResult, _mean_active, rebalance_dates, run_backtest
 from esglib.backtest._performance import performance_table
 from esglib.errors import ConfigError
-from esglib.inputs import available_as_of
+from esglib.inputs import available_as_of, publication_dates
 from esglib.portfolio import covariance, holdings_weights, optimise
 from esglib.portfolio._optimise import _lp_extreme
 from esglib.scoring import ScoreConfig, score
@@ -25,19 +25,20 @@ STRATEGIES = ("tilt", "best-in-class", "exclusion", "optimised")
 
 # ------------------------------------------------------------------------------------------------ ESG layer
 def point_in_time_scores(dates: Iterable, disclosures: pd.DataFrame | None = None,
-                         companies: pd.DataFrame | None = None, config=None, cache: dict | None = None
-                         ) -> dict[pd.Timestamp, pd.DataFrame]:
+                         companies: pd.DataFrame | None = None, config=None, cache: dict | None = None,
+                         fx: pd.DataFrame | None = None) -> dict[pd.Timestamp, pd.DataFrame]:
     """Scores as they could have been computed on each date (no look-ahead), cached per information set.
 
-    For each date the usable figures are those of :func:`esglib.inputs.available_as_of` (fiscal-year end +
-    ``config.publication_lag_days``; restatements from 30 June of their edition year). Dates that see exactly
-    the same figures share one call to ``esglib.scoring.score(..., as_of=date)``.
+    Each date is scored with ``esglib.scoring.score(..., as_of=date)``: only figures published on or before it
+    (``published_on``; undated figures from fiscal-year end + ``config.publication_lag_days``, the conservative
+    default), each KPI from a fiscal year that ended at most ``carry_forward_years + 1`` years before the date.
+    Dates that see exactly the same figures in the same window share one call.
 
     Parameters
     ----------
     dates : iterable of date-like
-    disclosures, companies, config
-        Inputs of :func:`esglib.scoring.score`.
+    disclosures, companies, config, fx
+        Inputs of :func:`esglib.scoring.score` (``fx``: rates for reported-currency revenue).
     cache : dict, optional
         A dict to reuse across calls with the *same* disclosures, companies and config (e.g. several strategies
         backtested on one data set): scores already computed for an information set are not recomputed.
@@ -53,10 +54,15 @@ def point_in_time_scores(dates: Iterable, disclosures: pd.DataFrame | None = Non
         raise ConfigError("`disclosures` and `companies` are required (esglib.bundled gives the bundled ones)")
     cache = {} if cache is None else cache
     out: dict[pd.Timestamp, pd.DataFrame] = {}
+    ends = publication_dates(companies, disclosures["fiscal_year"].to_numpy(), disclosures["ticker"].to_numpy(), 0)
+    ends = ends.to_numpy()
     for d in pd.DatetimeIndex(list(dates)):
-        key = tuple(available_as_of(disclosures, companies, d, cfg.publication_lag_days).index)
+        avail = available_as_of(disclosures, companies, d, cfg.publication_lag_days).index
+        # the same figures *and* the same fiscal-year window (it moves with the date) give the same scores
+        cutoff = (d - pd.DateOffset(years=int(cfg.carry_forward_years) + 1)).to_datetime64()
+        key = (tuple(avail), tuple(np.flatnonzero(ends >= cutoff)))
         if key not in cache:
-            cache[key] = score(disclosures, cfg, companies=companies, as_of=d)
+            cache[key] = score(disclosures, cfg, companies=companies, as_of=d, fx=fx)
         out[d] = cache[key]
     return out
 
@@ -149,7 +155,8 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
                  benchmark: str = "SPY", start=None, end=None, rebalance: str = "M", cost_bps: float = 10.0,
                  prices: pd.DataFrame | None = None, disclosures: pd.DataFrame | None = None,
                  companies: pd.DataFrame | None = None, config=None, risk_free: float = 0.0,
-                 scores_cache: dict | None = None, **strategy_kwargs) -> BacktestResult:
+                 scores_cache: dict | None = None, fx: pd.DataFrame | None = None,
+                 **strategy_kwargs) -> BacktestResult:
     """Backtest an ESG screen on the universe (or on given holdings) point in time.
 
     Parameters
@@ -174,9 +181,9 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
         :func:`esglib.bundled.prices` gives the bundled snapshot's, columns renamed from ``yahoo_ticker`` to
         ``ticker``. ``prices.attrs`` may name its ``source`` (recorded in ``params``) and the tickers it has no
         data for (``missing``, reported in ``notes``), as :func:`esglib.market.prices` output does.
-    disclosures, companies, config
+    disclosures, companies, config, fx
         Inputs of :func:`esglib.scoring.score` (``disclosures`` and ``companies`` required; ``config`` default
-        ``ScoreConfig()``).
+        ``ScoreConfig()``; ``fx`` converts reported-currency revenue, as ``score`` does).
     risk_free : float
         Annual risk-free rate for Sharpe and Sortino.
     scores_cache : dict, optional
@@ -246,7 +253,7 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
         return pd.Series(1.0 / len(live), index=live)
 
     dates = rebalance_dates(idx, rebalance, start, end)
-    panel = point_in_time_scores(dates, disclosures, companies, cfg, cache=scores_cache)
+    panel = point_in_time_scores(dates, disclosures, companies, cfg, cache=scores_cache, fx=fx)
     fallbacks: list = []
     fn = strategy_weights(strategy, base, panel.__getitem__, prices=px_all, fallbacks=fallbacks,
                           **strategy_kwargs)
@@ -276,13 +283,15 @@ def esg_backtest(strategy: str = "tilt", *, holdings: pd.DataFrame | pd.Series |
         hint = (f"; the strategy equals the base until {scored[0].date()}: to measure the scored period only, "
                 f"start there (--start {scored[0].date()})") if scored else ""
         notes.append(f"{unscored} of {len(dates)} rebalances held the base weights: no company had a composite "
-                     f"yet (figures become public {cfg.publication_lag_days} days after fiscal-year end){hint}")
+                     f"yet (figures count from their publication date; undated ones "
+                     f"{cfg.publication_lag_days} days after fiscal-year end){hint}")
     if other:
         notes.append(f"{len(other)} rebalance(s) held the base weights because the screen could not be applied "
                      f"(first: {other[0][0].date()}: {other[0][1]})")
     n_sets = len({id(v) for v in panel.values()})
     notes.append(f"scores recomputed point in time at {len(dates)} rebalances ({n_sets} distinct information sets; "
-                 f"publication lag {cfg.publication_lag_days} days)")
+                 f"figures from their published_on date, undated ones {cfg.publication_lag_days} days after "
+                 "fiscal-year end)")
     params = dict(res.params)
     params.update({"strategy": strategy, "benchmark": bench_key, "source": source,
                    "base": "holdings" if base_fixed is not None else "equal-weight universe",

@@ -7,6 +7,7 @@ from esglib.inputs._disclosures import (
     PEER_GROUPS,
     available_as_of,
     data_as_of,
+    figure_publication,
     load_companies,
     load_disclosures,
     load_macro,
@@ -23,6 +24,7 @@ from esglib.inputs._paths import (
     source_checkout,
 )
 from esglib.inputs._readers import MAX_FILE_BYTES, Table, column_letter, read_table, require_columns
+from esglib.inputs._reference import FX_COLUMNS, REFERENCE_POINT_COLUMNS, load_fx_rates, load_reference_points
 from esglib.inputs._schema import (
     DISCLOSURE_COLUMNS,
     METRICS,
@@ -41,6 +43,7 @@ from esglib.inputs._units import (
     factor_to_canonical,
     family_of,
     normalise_unit_name,
+    reported_currency,
 )
 
 __all__ = [
@@ -51,9 +54,14 @@ __all__ = [
     "load_macro",
     "select_figures",
     "publication_dates",
+    "figure_publication",
     "available_as_of",
     "data_as_of",
     "DEFAULT_PUBLICATION_LAG_DAYS",
+    "REFERENCE_POINT_COLUMNS",
+    "FX_COLUMNS",
+    "load_reference_points",
+    "load_fx_rates",
     "PACKAGE_DIR",
     "DATA_DIR",
     "REPORTS_DIR",
@@ -80,4 +88,5 @@ __all__ = [
     "factor_to_canonical",
     "family_of",
     "convert",
+    "reported_currency",
 ]

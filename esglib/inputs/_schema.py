@@ -80,6 +80,16 @@ _SPECS = [
     _m("ppa_capacity_mw", "power", "MW", 0, None, "procurement", "Contracted renewable PPA capacity."),
     _m("renewable_purchased_mwh", "energy", "MWh", 0, None, "procurement", "Renewable electricity purchased."),
     _m("onsite_renewable_mwh", "energy", "MWh", 0, None, "procurement", "Renewable electricity generated onsite."),
+    _m("renewable_ppa_mwh", "energy", "MWh", 0, None, "procurement",
+       "Renewable electricity from power purchase agreements (physical or virtual; RE100 types 1-2)."),
+    _m("renewable_green_tariff_mwh", "energy", "MWh", 0, None, "procurement",
+       "Renewable electricity from green tariffs / supplier renewable products (RE100 type 3)."),
+    _m("renewable_unbundled_eac_mwh", "energy", "MWh", 0, None, "procurement",
+       "Electricity covered by unbundled certificates: RECs, GOs, I-RECs (RE100 type 4)."),
+    _m("supplier_re_commitment_pct", "percent", "%", 0, 100, "procurement",
+       "Share of suppliers (by spend) committed to renewable electricity."),
+    _m("supplier_clean_energy_program", "flag", "flag", 0, 1, "procurement",
+       "The company runs a supplier clean-energy programme (1 = yes, 0 = no)."),
     _m("water_withdrawal_m3", "water", "m3", 0, None, "water", "Water withdrawal (GRI 303-3)."),
     _m("water_consumption_m3", "water", "m3", 0, None, "water", "Water consumption (GRI 303-5)."),
     _m("water_discharge_m3", "water", "m3", 0, None, "water", "Water discharge (GRI 303-4)."),
@@ -87,15 +97,32 @@ _SPECS = [
        "Share of withdrawal in high / extremely-high baseline water-stress areas (WRI Aqueduct)."),
     _m("water_replenishment_pct", "percent", "%", 0, 1000, "water",
        "Water replenished as a share of freshwater consumed (can exceed 100; never netted off consumption)."),
+    _m("water_recycled_m3", "water", "m3", 0, None, "water", "Water recycled or reused (non-potable reuse)."),
+    _m("water_replenished_m3", "water", "m3", 0, None, "water",
+       "Water replenished through watershed projects (never netted off consumption)."),
+    _m("water_reuse_pct", "percent", "%", 0, 100, "water",
+       "Disclosed share of water use met by recycled / reused water."),
+    _m("cooling_liquid_closed_loop_pct", "percent", "%", 0, 100, "water",
+       "Share of data-centre capacity on liquid or closed-loop cooling."),
     _m("wue_l_per_kwh", "water_per_energy", "L/kWh", 0, 50, "water",
        "Water usage effectiveness = site water (L) / IT energy (kWh) (The Green Grid; ISO/IEC 30134-9)."),
     _m("hardware_reuse_recycling_pct", "percent", "%", 0, 100, "circularity",
        "Share of retired hardware (servers, components) reused or recycled."),
-    _m("ewaste_tonnes", "mass", "t", 0, None, "circularity", "Electronic waste generated or handled."),
+    _m("ewaste_tonnes", "mass", "t", 0, None, "circularity",
+       "Electronic waste the company generated (lower is better; take-back volumes go to hardware_takeback_tonnes)."),
+    _m("hardware_takeback_tonnes", "mass", "t", 0, None, "circularity",
+       "Retired hardware taken back and processed for reuse or recycling (higher is better)."),
     _m("server_useful_life_years", "years", "years", 0, 30, "circularity",
        "Accounting useful life of servers (10-K); a proxy for hardware lifetime, not physical life.", True),
     _m("revenue_usd_m", "currency_usd", "USD millions", 0, None, "finance", "Revenue (denominator of intensities).",
        True),
+    _m("revenue_reported_m", "currency_reported", "<ISO> millions", 0, None, "finance",
+       "Revenue in the reporting currency (unit '<ISO> millions', e.g. 'CNY millions'); converted to USD per fiscal "
+       "year with data/fx_rates.csv.", True),
+    _m("green_bond_issued_usd_m", "currency_usd", "USD millions", 0, None, "finance",
+       "Green / sustainability bond principal issued (cumulative)."),
+    _m("green_bond_allocated_usd_m", "currency_usd", "USD millions", 0, None, "finance",
+       "Green bond proceeds allocated to renewables or data-centre efficiency (cumulative)."),
     _m("target_net_zero_year", "year", "year", 2000, 2100, "target", "Year of the net-zero target."),
     _m("target_carbon_negative_year", "year", "year", 2000, 2100, "target", "Year of the carbon-negative target."),
     _m("target_24x7_cfe_year", "year", "year", 2000, 2100, "target", "Year of the 24/7 carbon-free energy target."),
@@ -111,11 +138,12 @@ METRICS: dict[str, MetricSpec] = {s.name: s for s in _SPECS}
 REQUIRED_COLUMNS = ("ticker", "fiscal_year", "metric", "value", "unit")
 #: Columns that are kept when present (source columns are required to be *filled* for canonical metrics).
 OPTIONAL_COLUMNS = ("company", "reported_value", "reported_unit", "reported_metric", "basis", "scope_note",
-                    "source_kind", "data_quality", "source_title", "source_url", "quote", "report_edition")
+                    "source_kind", "data_quality", "source_title", "source_url", "quote", "report_edition",
+                    "published_on", "retrieved_from")
 #: Column order of a validated disclosures frame.
 DISCLOSURE_COLUMNS = ("ticker", "company", "fiscal_year", "metric", "value", "unit", "reported_value",
                       "reported_unit", "reported_metric", "basis", "scope_note", "source_kind", "data_quality",
-                      "source_title", "source_url", "quote", "report_edition")
+                      "source_title", "source_url", "quote", "report_edition", "published_on", "retrieved_from")
 
 #: Data-quality scale of the ``data_quality`` column.
 QUALITY_LABELS = {

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ['UNIT_FAMILIES', 'CANONICAL_UNIT', 'normalise_unit_name', 'factor_to_canonical', 'family_of', 'convert']
+__all__ = ['UNIT_FAMILIES', 'CANONICAL_UNIT', 'normalise_unit_name', 'factor_to_canonical', 'family_of', 'convert',
+           'reported_currency']
 
 
 US_GALLON_M3 = 0.003785411784
@@ -42,14 +43,28 @@ UNIT_FAMILIES: dict[str, dict[str, float]] = {
                      "usd billions": 1e3, "usd bn": 1e3},
     "years": {"years": 1.0, "year(s)": 1.0, "months": 1 / 12},
     "year": {"year": 1.0},
+    # revenue in the company's reporting currency: any 3-letter ISO 4217 code + " millions" (converted to USD per
+    # fiscal year with data/fx_rates.csv inside the KPI step, never with an assumed rate); a few examples listed
+    "currency_reported": {"eur millions": 1.0, "cny millions": 1.0, "jpy millions": 1.0, "twd millions": 1.0,
+                          "krw millions": 1.0, "gbp millions": 1.0, "hkd millions": 1.0, "usd millions": 1.0},
+    "flag": {"flag": 1.0},
 }
 
 #: family -> canonical unit as written in data files.
 CANONICAL_UNIT: dict[str, str] = {
     "energy": "MWh", "emissions": "tCO2e", "water": "m3", "percent": "%", "ratio": "ratio",
     "water_per_energy": "L/kWh", "power": "MW", "mass": "t", "currency_usd": "USD millions",
-    "years": "years", "year": "year",
+    "years": "years", "year": "year", "currency_reported": "<ISO> millions", "flag": "flag",
 }
+
+#: A reported-currency unit: a 3-letter ISO 4217 code and "millions" (e.g. "CNY millions").
+_REPORTED_CURRENCY = re.compile(r"^\s*([A-Za-z]{3})\s+millions\s*$")
+
+
+def reported_currency(unit: str) -> str | None:
+    """ISO code of a ``"<ISO> millions"`` unit (upper case), or None if ``unit`` is not one."""
+    m = _REPORTED_CURRENCY.match(str(unit))
+    return m.group(1).upper() if m else None
 
 _SPACES = re.compile(r"\s+")
 #: "Mt CO2e" is SI megatonnes only as written with a capital M and a lower-case t; "MT CO2e" / "mt CO2e" /
@@ -90,6 +105,8 @@ def factor_to_canonical(unit: str, family: str) -> float | None:
     """
     if _ambiguous(unit):
         return None
+    if family == "currency_reported":
+        return 1.0 if reported_currency(unit) is not None else None
     if family == "emissions" and _MEGATONNE.match(str(unit)):
         return 1e6
     return UNIT_FAMILIES[family].get(normalise_unit_name(unit))

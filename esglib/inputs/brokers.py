@@ -602,7 +602,12 @@ def _check_weights(b: _Builder, frame: pd.DataFrame, basis_is_weight: bool) -> l
         if abs(total - 1.0) <= WEIGHT_TOLERANCE:
             continue
         col = cells[0][1]
-        if total > 1.0 + WEIGHT_TOLERANCE and basis_is_weight:
+        if not math.isfinite(total * 100.0) and basis_is_weight:
+            b.problems.append(Problem(
+                b.source, None, col,
+                f"weights{where} are too large to add up (their total overflows past the largest number a "
+                "computer holds): check the column's units"))
+        elif total > 1.0 + WEIGHT_TOLERANCE and basis_is_weight:
             b.problems.append(Problem(
                 b.source, None, col,
                 f"weights{where} sum to {total:.1%}, more than 100% of the portfolio; esglib does not rescale them "

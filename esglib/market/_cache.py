@@ -41,6 +41,44 @@ def _cache_file(root: Path, ticker: str) -> Path:
     return root / "prices" / f"{safe}.parquet"
 
 
+#: File in ``<cache>/prices/`` listing the files esglib wrote there (the only ones it may ever replace or delete).
+MANIFEST = ".esglib-cache-manifest.json"
+
+
+def _manifest_path(root: Path) -> Path:
+    return root / "prices" / MANIFEST
+
+
+def _manifest(root: Path) -> set[str]:
+    """Names of the cache files esglib wrote (from the manifest; empty when it is missing or unreadable)."""
+    try:
+        data = json.loads(_manifest_path(root).read_text(encoding="utf-8"))
+        return {str(n) for n in data.get("files", [])} if data.get("esglib_cache") == CACHE_VERSION else set()
+    except (OSError, ValueError, AttributeError):
+        return set()
+
+
+def _record(root: Path, name: str) -> None:
+    """Add ``name`` to the manifest (atomically)."""
+    names = _manifest(root) | {name}
+    text = json.dumps({"esglib_cache": CACHE_VERSION, "files": sorted(names)}, indent=0)
+    with atomic_path(_manifest_path(root)) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def _is_ours(root: Path, path: Path) -> bool:
+    """True when esglib wrote ``path``: listed in the manifest, or a readable Parquet file with esglib metadata."""
+    if path.name in _manifest(root):
+        return True
+    try:
+        import pyarrow.parquet as pq
+
+        meta = pq.read_schema(path).metadata or {}
+        return b"esglib" in meta and json.loads(meta[b"esglib"]).get("version") == CACHE_VERSION
+    except Exception:  # unreadable: not recognisably ours
+        return False
+
+
 @dataclass
 class _Cached:
     frame: pd.DataFrame  # index date; open, high, low, close, volume, dividend (float64)
@@ -77,10 +115,13 @@ def _read_cache(root: Path, ticker: str, *, discard_corrupt: bool = True) -> _Ca
         return _Cached(frame, pd.Timestamp(meta["coverage_start"]), pd.Timestamp(meta["coverage_end"]),
                        str(meta.get("fetched_at", "")))
     except Exception as exc:  # any unreadable/invalid file is corrupt: never crash on it
-        if discard_corrupt:
+        if discard_corrupt and _is_ours(root, path):
             with contextlib.suppress(OSError):
                 path.unlink()
             _warn(f"discarded corrupt cache file {path} ({type(exc).__name__}: {exc}); it will be refetched", 5)
+        elif discard_corrupt:
+            _warn(f"ignored {path}: it is not a price cache file esglib wrote ({type(exc).__name__}: {exc}), so it "
+                  "is left untouched; point ESGLIB_CACHE_DIR (or cache_dir) at a folder of its own", 5)
         return None
 
 
@@ -120,9 +161,15 @@ class _CacheWriter:
                 "coverage_start": _iso(cached.coverage_start), "coverage_end": _iso(cached.coverage_end),
                 "fetched_at": cached.fetched_at, "currency": _currency_of(ticker)}
         table = table.replace_schema_metadata({b"esglib": json.dumps(meta).encode()})
+        target = _cache_file(self.root, ticker)
         try:
-            with atomic_path(_cache_file(self.root, ticker)) as tmp:
+            if target.exists() and not _is_ours(self.root, target):
+                _warn(f"not caching {ticker}: {target} exists and was not written by esglib, so it is left "
+                      "untouched; point ESGLIB_CACHE_DIR (or cache_dir) at a folder of its own", 5)
+                return False
+            with atomic_path(target) as tmp:
                 pq.write_table(table, tmp, compression="zstd", use_dictionary=False)
+            _record(self.root, target.name)
         except OSError as exc:
             self.disabled = True
             _warn(f"cache folder {self.root} is not writable ({exc.strerror or exc}); continuing without caching "

@@ -198,7 +198,7 @@ def _heatmaps(holdings: pd.DataFrame, scores: pd.DataFrame) -> str:
     out = []
     if len(rated):
         ax = plots.pillar_heatmap(rated, source="Source: the cited figures listed under Evidence and Sources")
-        ax.set_title("Rated holdings: pillar scores (0-100, peer-relative)")
+        ax.set_title("Rated holdings: pillar scores (0-100; see docs/methodology.md)")
         out.append("<h3>Rated holdings</h3>" + _img(_png(ax), "pillar heatmap of the rated holdings"))
     if len(unrated):
         ax = plots.pillar_heatmap(unrated, source="Source: the cited figures listed under Evidence and Sources")
@@ -303,7 +303,8 @@ def render_report(holdings: pd.DataFrame, scores: pd.DataFrame, summary, explana
     body = [
         f"<h1>{html.escape(title)}</h1>", f'<p class="meta">{html.escape(meta)}</p>', notes_html,
         '<section id="profile"><h2>1. AI-footprint profile</h2>', _profile(summary, universe),
-        '<p class="note">Scores are peer-relative percentiles of cited company disclosures; see Evidence and '
+        '<p class="note">Scores come from cited company disclosures: intensities ranked within peer groups of at '
+        'least 5 disclosers, other KPIs against cited reference points; see Evidence and '
         'Sources for every figure.</p></section>',
         '<section id="holdings"><h2>2. Holdings and ratings</h2>', _holdings_table(holdings, scores), "</section>",
         '<section id="heatmap"><h2>3. Pillar heatmap</h2>', _heatmaps(holdings, scores), "</section>",

@@ -91,7 +91,7 @@ def pillar_heatmap(scores: pd.DataFrame, rated_only: bool = False, ax=None, sour
                 ax=ax, linewidths=0.3, annot_kws={"size": 7})
     if unrated:
         ax.axhline(len(rated), color="black", lw=2.5)
-    ax.set_title("AI-footprint pillar scores (0-100, peer-relative)" + (
+    ax.set_title("AI-footprint pillar scores (0-100)" + (
         f"\n{len(rated)} rated above the line; {len(unrated)} unrated below it (composite withheld)" if unrated
         else ""), fontsize=10)
     ax.set_xlabel("")

@@ -198,6 +198,8 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
     ConfigError
         ``companies`` is not given, or the file has a shares column and ``prices`` is not given.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ConfigError(f"`path` must be a file path (str or Path), got {type(path).__name__}")
     export = _broker_export(path)  # None for workbooks and for plain tables the loader reports itself
     use_export = export is not None and (export.broker != "generic" or bool(export.skipped))
     table = _export_table(export, str(path)) if use_export else read_table(path, sheet=sheet)
@@ -239,24 +241,27 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
 
     records: list[dict[str, Any]] = []
     skipped_totals: list[int] = []
-    for i in df.index:
-        sym = str(df.at[i, tcol]).strip()
-        desc = str(df.at[i, dcol]).strip() if dcol else ""
+    # plain lists, read once: per-cell ``df.at`` lookups made a 200,000-line file take minutes
+    col_text = {c: df[c].astype(str).tolist() for c in {tcol, acol, dcol, found.get("shares")} if c}
+    for k, i in enumerate(df.index):
+        cell = {c: v[k] for c, v in col_text.items()}
+        sym = cell[tcol].strip()
+        desc = cell[dcol].strip() if dcol else ""
         row = table.row_number(i)
         if _TOTAL_ROW.fullmatch(sym) or (sym == "" and _TOTAL_ROW.fullmatch(desc)):
             skipped_totals.append(row)
             continue
         cash = _is_cash(sym, desc)
-        value, rule = _parse_cell(str(df.at[i, acol]), amount)
+        value, rule = _parse_cell(cell[acol], amount)
         if rule is not None:
-            if sym == "" and str(df.at[i, acol]).strip() == "":
+            if sym == "" and cell[acol].strip() == "":
                 problems.append(prob(i, tcol, "ticker is blank and the row has no amount", sym))
             else:
-                problems.append(prob(i, acol, f"{amount.replace('_', ' ')} {rule}", str(df.at[i, acol])))
+                problems.append(prob(i, acol, f"{amount.replace('_', ' ')} {rule}", cell[acol]))
             continue
         shares = np.nan
         if "shares" in found and amount != "shares":
-            raw = str(df.at[i, found["shares"]])
+            raw = cell[found["shares"]]
             if raw.strip() != "":
                 v, r = _parse_cell(raw, "shares")
                 if r is not None:
@@ -265,7 +270,7 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
                 shares = v
         if value < 0 and not cash:
             problems.append(prob(i, acol, "negative holding (short positions are not supported; only a cash line "
-                                          "may be negative, e.g. a margin balance)", str(df.at[i, acol])))
+                                          "may be negative, e.g. a margin balance)", cell[acol]))
             continue
         ticker = CASH if cash else sym.upper()
         ticker = by_yahoo.get(ticker, ticker) if ticker not in uni.index else ticker
@@ -296,7 +301,16 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
             px = prices
         elif callable(prices):
             ytick = {t: str(uni.at[t, "yahoo_ticker"]) if t in uni.index else t for t in tickers}
-            latest = prices(sorted(set(ytick.values()))) if tickers else pd.Series(dtype=float)
+            try:
+                latest = prices(sorted(set(ytick.values()))) if tickers else pd.Series(dtype=float)
+            except ConfigError as exc:  # e.g. listings in several currencies: say which file and rows
+                rows = ", ".join(str(int(r)) for r in rec.loc[sec, "row"].head(20))
+                raise DataValidationError([Problem(table.file, None, header.get(acol, acol),
+                                                   f"cannot value these shares (rows {rows}): "
+                                                   + str(exc).split(". esglib has no")[0].replace(
+                                                       "refusing to mix", "they are priced in different")
+                                                   + "; esglib has no exchange rates: give a Market Value or Weight "
+                                                     "column in one currency instead")]) from None
             px = pd.Series({t: latest.get(y, np.nan) for t, y in ytick.items()}, dtype="float64")
             px.attrs.update(latest.attrs)
         else:
@@ -339,7 +353,12 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
         "source_rows": g["row"].agg(lambda s: ", ".join(map(str, s))),
     })
     total = float(out["_w"].sum())
-    if not np.isfinite(total) or total <= 0:
+    if not np.isfinite(total):
+        raise DataValidationError([Problem(table.file, None, header.get(acol, acol),
+                                           f"holdings total is too large to compute (the {amount.replace('_', ' ')} "
+                                           "column adds up past the largest number a computer holds): check the "
+                                           "amounts' units")])
+    if total <= 0:
         raise DataValidationError([Problem(table.file, None, header.get(acol, acol),
                                            f"holdings total must be positive (the {amount.replace('_', ' ')} column "
                                            f"sums to {total:g})", total)])
@@ -365,12 +384,32 @@ def load_holdings(path: str | os.PathLike[str], companies: pd.DataFrame | None =
         warnings.warn(f"{table.file}: {note}", UserWarning, stacklevel=2)
     out.attrs.update({"broker": export.broker if export is not None else "generic", "notes": notes,
                       "file": table.file, "basis": amount, "prices_as_of": prices_as_of,
-                      "not_covered": {t: float(w) for t, w in not_cov["weight"].items()},
+                      "not_covered": _FrozenDict({t: float(w) for t, w in not_cov["weight"].items()}),
                       "total_value": float(out["market_value"].sum()) if amount != "weight" else None})
     return out
 
 
-def holdings_weights(holdings: pd.DataFrame | pd.Series | Mapping[str, float]) -> pd.Series:
+class _FrozenDict(dict):
+    """A read-only dict that pandas' ``attrs`` propagation shares instead of deep-copying.
+
+    pandas deep-copies ``attrs`` after nearly every operation; a 28,000-entry ``not_covered`` map copied that
+    way made screening a large holdings file quadratic.
+    """
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        return (_FrozenDict, (dict(self),))
+
+    def _readonly(self, *args, **kwargs):
+        raise TypeError("holdings.attrs['not_covered'] is read-only; copy it with dict(...) to change it")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+
+
+def holdings_weights(holdings: pd.DataFrame | pd.Series | Mapping[str, float], *, long_only: bool = False
+                     ) -> pd.Series:
     """Weights by ticker from a holdings frame, a Series or a mapping: esglib's one weights normaliser.
 
     Parameters
@@ -378,6 +417,10 @@ def holdings_weights(holdings: pd.DataFrame | pd.Series | Mapping[str, float]) -
     holdings : DataFrame, Series or mapping
         A frame with a ``weight`` column (else a ``market_value`` column, then weights are market value over
         the total), indexed by ticker or with a ``ticker`` column; or weights by ticker.
+
+    long_only : bool
+        Refuse a negative weight on anything but ``CASH``, as :func:`load_holdings` does (a holdings file, a
+        scorecard); callers with their own rule (scenario weights) leave it off.
 
     Returns
     -------
@@ -403,13 +446,21 @@ def holdings_weights(holdings: pd.DataFrame | pd.Series | Mapping[str, float]) -
             w = pd.Series(w.to_numpy(), index=holdings["ticker"].astype(str))
     elif isinstance(holdings, pd.Series):
         w = holdings
-    else:
+    elif isinstance(holdings, Mapping):
         w = pd.Series(dict(holdings))
+    else:
+        raise ConfigError(f"`holdings` must be a DataFrame (load_holdings), a Series or a mapping of weights by "
+                          f"ticker, got {type(holdings).__name__}")
     w = pd.to_numeric(w, errors="coerce").astype("float64").copy()
     if not np.isfinite(w.to_numpy()).all():
         bad = w[~np.isfinite(w.to_numpy())]
         raise ConfigError(f"`holdings` weights must be finite numbers, got {dict(bad.head(5))}")
     w.index = pd.Index(w.index.astype(str).str.upper(), name="ticker")
+    negative = w[(w < 0) & (w.index != CASH)] if long_only else w.iloc[:0]
+    if len(negative):  # as load_holdings: short positions are not supported (a cash line may be negative)
+        shown = {t: float(v) for t, v in negative.head(5).items()}
+        raise ConfigError(f"`holdings` has negative weights {shown}: short positions are not supported (only a "
+                          "CASH line may be negative, e.g. a margin balance)")
     if w.index.duplicated().any():
         w = w.groupby(level=0, sort=False).sum()
     return w

@@ -46,6 +46,14 @@ class ScreenResult:
         return df
 
 
+def _check_scores(scores) -> None:
+    if not isinstance(scores, pd.DataFrame):
+        raise ConfigError(f"`scores` must be the DataFrame esglib.score returns, got {type(scores).__name__}")
+    missing = [c for c in ("rating", "composite", "flags") if c not in scores.columns]
+    if missing:
+        raise ConfigError(f"`scores` is missing column(s) {', '.join(missing)}: pass the frame esglib.score returns")
+
+
 def _check_unrated(unrated: str, allowed: tuple[str, ...]) -> None:
     if unrated not in allowed:
         raise ConfigError(f"`unrated` must be one of {', '.join(map(repr, allowed))}, got {unrated!r}")
@@ -57,6 +65,38 @@ def _renormalise(w: pd.Series, keep: pd.Series, total: float, what: str) -> pd.S
     if not s > 0:
         raise ConfigError(f"the {what} excludes every holding (nothing left to invest in); loosen it")
     return out / s * total
+
+
+#: Every flag :func:`esglib.scoring.score` can set (``no_<pillar>_disclosure`` for each footprint pillar;
+#: ``composite_withheld`` is followed by the coverage threshold).
+KNOWN_FLAGS = ("certificate_reliance", "100pct_renewable_claim_without_instrument_detail", "pue_design_value_only",
+               "mostly_secondary_sources", "figure_choice_among_editions", "no_energy_disclosure",
+               "no_water_disclosure", "no_procurement_disclosure", "no_circularity_disclosure",
+               "stale_figures_carried_forward", "composite_withheld")
+
+
+def check_flags(flags: Iterable[str], scores: pd.DataFrame | None = None, arg: str = "exclude_flags") -> list[str]:
+    """The flags asked for, each checked against the flags scoring can set (exact or as a prefix).
+
+    Raises
+    ------
+    ConfigError
+        For a flag no company could carry, with the nearest known flag ("did you mean").
+    """
+    import difflib
+
+    known = set(KNOWN_FLAGS)
+    if scores is not None and "flags" in scores:
+        for text in scores["flags"].dropna().astype(str):
+            known.update(x.strip() for x in text.split(";") if x.strip())
+    wanted = [str(f).strip() for f in flags if f is not None and str(f).strip()]
+    for f in wanted:
+        if any(k == f or k.startswith(f) for k in known):
+            continue
+        close = difflib.get_close_matches(f, sorted(known), n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"`{arg}` names unknown flag {f!r}{hint}; flags are {', '.join(KNOWN_FLAGS)}")
+    return wanted
 
 
 def _excluded_frame(w: pd.Series, reasons: dict[str, str]) -> pd.DataFrame:
@@ -87,10 +127,13 @@ def exclusion_screen(weights: pd.Series | Mapping[str, float], scores: pd.DataFr
     ScreenResult
         Excluded weight is redistributed pro rata over what is kept (so the total is unchanged).
     """
+    _check_scores(scores)
     _check_unrated(unrated, ("keep", "exclude"))
     if min_rating is not None and str(min_rating).upper() not in RATING_ORDER:
         raise ConfigError(f"`min_rating` must be one of {', '.join(RATING_ORDER)}, got {min_rating!r}")
-    flags_wanted = [f.strip() for f in exclude_flags if f and f.strip()]
+    if isinstance(exclude_flags, str):
+        exclude_flags = exclude_flags.split(",")
+    flags_wanted = check_flags(exclude_flags, scores)
     w = holdings_weights(weights)
     total = float(w.sum())
     S = scores.reindex(w.index)
@@ -147,6 +190,7 @@ def best_in_class(weights: pd.Series | Mapping[str, float], scores: pd.DataFrame
     -------
     ScreenResult
     """
+    _check_scores(scores)
     if not (isinstance(share, (int, float)) and 0 < float(share) <= 1):
         raise ConfigError(f"`share` must be in (0, 1], got {share!r}")
     if within not in ("universe", "holdings"):
@@ -204,6 +248,7 @@ def score_tilt(weights: pd.Series | Mapping[str, float], scores: pd.DataFrame, s
     ScreenResult
         Weights sum to the input total; ``excluded`` lists names dropped (``unrated="exclude"``).
     """
+    _check_scores(scores)
     if not (np.isfinite(strength) and strength >= 0):
         raise ConfigError(f"`strength` must be a finite number >= 0, got {strength!r}")
     if method not in ("exp", "power"):
@@ -270,6 +315,7 @@ def apply_screens(weights: pd.Series | Mapping[str, float], scores: pd.DataFrame
     ScreenResult
         ``before`` is the input; ``excluded`` accumulates every removed name with the first reason.
     """
+    _check_scores(scores)
     if unrated is not None:
         _check_unrated(unrated, ("keep", "exclude"))
     w0 = holdings_weights(weights)

@@ -123,7 +123,8 @@ class PortfolioSummary:
     Attributes
     ----------
     composite : float
-        Weighted composite (0-100) over holdings with a composite; ``rating`` its MSCI-style band.
+        Weighted composite (0-100) over holdings with a composite; ``rating`` its esglib rating band (not MSCI ESG
+        Ratings).
     pillars : dict
         Weighted pillar scores (0-100) over the same holdings as the composite.
     score_coverage : float
@@ -279,7 +280,7 @@ def portfolio_summary(holdings: pd.DataFrame | pd.Series | Mapping[str, float], 
     if companies is None:
         raise ConfigError("`companies` is required: the universe names the holdings and dates their figures "
                           "(esglib.bundled.companies() gives the bundled one)")
-    w_raw = holdings_weights(holdings)
+    w_raw = holdings_weights(holdings, long_only=True)
     tot = float(w_raw.sum())
     if not tot > 0:
         raise ConfigError(f"`holdings` weights must sum to a positive number, got {tot!r}")
@@ -416,7 +417,10 @@ def portfolio_summary(holdings: pd.DataFrame | pd.Series | Mapping[str, float], 
         notes.insert(0, f"only {score_cov:.0%} of the portfolio's weight has a composite score: the portfolio score "
                         "describes that part only")
     if len(nc):
-        notes.append("not covered by the universe (unscored): " + ", ".join(f"{t} ({v:.1%})" for t, v in nc.items()))
+        top = nc.sort_values(ascending=False).head(20)  # a summary names the largest; the rest are counted
+        more = f" and {len(nc) - len(top):,} more ({nc.sum() - top.sum():.1%} in all)" if len(nc) > len(top) else ""
+        notes.append("not covered by the universe (unscored): "
+                     + ", ".join(f"{t} ({v:.1%})" for t, v in top.items()) + more)
     return PortfolioSummary(
         composite=composite, rating=str(score_to_band(composite)) if np.isfinite(composite) else "NR",
         pillars=pillars, score_coverage=score_cov, waci=waci, waci_coverage=waci_cov,

@@ -57,11 +57,14 @@ def sensitivity(scores: pd.DataFrame, n: int = 10_000, concentration: float = 50
     W = np.zeros((int(n), len(PILLARS)))
     W[:, active] = rng.dirichlet(concentration * w0[active] / w0[active].sum(), size=int(n))
     X = np.log(np.clip(P, cfg.geometric_floor, None)) if cfg.aggregation == "geometric" else P
-    X = np.nan_to_num(X, nan=0.0)  # a pillar without KPIs (NaN) is skipped, as in `aggregate`
+    M = np.isfinite(X).astype("float64")  # a pillar without a scorable KPI (NaN) is left out and the rest
+    X = np.nan_to_num(X, nan=0.0)         # rescaled, as in `aggregate`
+    if M.all():
+        M = None
     lo_q, hi_q = quantiles
     geometric = cfg.aggregation == "geometric"
-    ranks_lo, ranks_med, ranks_hi = _rank_quantiles(_draw_composites(W, X, geometric), (lo_q, 0.5, hi_q))
-    comp_lo, comp_hi = _column_quantiles(_draw_composites(W, X, geometric, transposed=True), (lo_q, hi_q))
+    ranks_lo, ranks_med, ranks_hi = _rank_quantiles(_draw_composites(W, X, geometric, mask=M), (lo_q, 0.5, hi_q))
+    comp_lo, comp_hi = _column_quantiles(_draw_composites(W, X, geometric, transposed=True, mask=M), (lo_q, hi_q))
     base_rank = rated["composite"].rank(ascending=False, method="min").to_numpy()
     out = pd.DataFrame({"rank": base_rank.astype(int), "rank_low": ranks_lo.astype(int),
                         "rank_median": ranks_med.astype(int), "rank_high": ranks_hi.astype(int),
@@ -77,9 +80,18 @@ _DRAW_CHUNK = 2048
 _MAX_PACKED_COMPANIES = 65_535
 
 
-def _draw_composites(W: np.ndarray, X: np.ndarray, geometric: bool, transposed: bool = False) -> np.ndarray:
-    """Composite of every company under every weight draw, float32: draws x companies (or transposed)."""
+def _draw_composites(W: np.ndarray, X: np.ndarray, geometric: bool, transposed: bool = False,
+                     mask: np.ndarray | None = None) -> np.ndarray:
+    """Composite of every company under every weight draw, float32: draws x companies (or transposed).
+
+    ``mask`` (companies x pillars, 1 = pillar present) rescales the weights over the present pillars.
+    """
     C = (X.astype("float32") @ W.T.astype("float32")) if transposed else (W.astype("float32") @ X.T.astype("float32"))
+    if mask is not None:
+        D = (mask.astype("float32") @ W.T.astype("float32")) if transposed else (
+            W.astype("float32") @ mask.T.astype("float32"))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            C = np.where(D > 0, C / np.where(D > 0, D, 1), 0).astype("float32")
     if geometric:
         C = np.exp(C)
     C += np.float32(0.0)  # -0.0 -> +0.0: equal values must get equal sort keys

@@ -364,7 +364,7 @@ def test_bundled_carbon_shock_microsoft_2023():
     """Microsoft FY2023: 144,960 t Scope 1 + 393,134 t market-based Scope 2, revenue USD 211,915 m."""
     base = sc.company_baseline(bundled.disclosures())
     assert base.loc["MSFT", "fiscal_year"] == 2023
-    out = sc.carbon_price_shock(base, {"EU ETS 2024 average at 1.08": 67 * 1.08})
+    out = sc.carbon_price_shock(base, {"EU ETS 2024 average at a test rate 1.08": 67 * 1.08})
     msft = out.set_index("ticker").loc["MSFT"]
     assert msft["emissions_tco2e"] == 538_094
     assert msft["cost_usd_m"] == pytest.approx(538_094 * 72.36 / 1e6)          # about USD 38.9 m
@@ -377,11 +377,18 @@ def test_bundled_carbon_shock_microsoft_2023():
 
 def test_bundled_growth_and_water_cover_only_disclosers():
     g = sc.electricity_growth(market_share="ramp", disclosures=bundled.disclosures(), macro=bundled.macro())
-    assert set(g["ticker"]) == {"AAPL", "GOOGL", "TSM"}   # the only same-year electricity + both Scope 2 figures
+    d = bundled.disclosures()
+    need = {"electricity_total_mwh", "scope2_location_tco2e", "scope2_market_tco2e"}
+    per_year = d[d["metric"].isin(need)].groupby(["ticker", "fiscal_year"])["metric"].nunique()
+    same_year = set(per_year[per_year == len(need)].index.get_level_values("ticker"))
+    assert set(g["ticker"]) == same_year   # only same-year electricity + both Scope 2 figures
+    assert {"AAPL", "GOOGL", "TSM"} <= same_year and len(same_year) < 10
     assert g["target_source"].notna().all()
     w = sc.water_stress(disclosures=bundled.disclosures()).set_index("ticker")
     assert w.loc["MSFT", "stressed_pct"] == 22.0 and w.loc["MSFT", "fiscal_year"] == 2021
-    assert w.drop(index="MSFT")["exposure_m3"].isna().all()   # nobody else discloses the stressed share
+    stressed = set(d.loc[d["metric"] == "water_withdrawal_stressed_pct", "ticker"])
+    assert set(w.index[w["exposure_m3"].notna()]) <= stressed and "MSFT" in stressed
+    assert w.drop(index=list(stressed & set(w.index)))["exposure_m3"].isna().all()  # no share, no exposure
 
 
 @pytest.mark.parametrize(("call", "match"), [
@@ -404,3 +411,17 @@ def test_carbon_shock_needs_prices(carbon_base):
 def test_bundled_helpers_match_the_library_on_bundled_frames():
     pd.testing.assert_frame_equal(bundled.company_baseline(), sc.company_baseline(bundled.disclosures()))
     pd.testing.assert_series_equal(bundled.demand_growth(), sc.demand_growth(bundled.macro()))
+
+
+def test_carbon_prices_take_the_eur_rate_from_the_fx_table_never_an_assumed_one():
+    # SYNTHETIC macro rows and FX rates (not real exchange rates)
+    macro = pd.DataFrame({"series": ["eu_ets_allowance_price_annual_average"] * 2, "year": [2023, 2024],
+                          "value": [80.0, 60.0], "unit": ["EUR/tCO2"] * 2, "source_title": ["SYNTHETIC"] * 2})
+    fx = pd.DataFrame({"currency": ["EUR"], "year": [2023], "usd_per_unit": [1.25]})
+    p = sc.carbon_prices(macro, fx=fx).set_index("year")
+    assert p.at[2023, "price_usd_per_t"] == 100.0 and p.at[2023, "eur_usd"] == 1.25
+    assert np.isnan(p.at[2024, "price_usd_per_t"])  # no 2024 rate: no USD price
+    assert np.isnan(sc.carbon_prices(macro)["price_usd_per_t"]).all()  # no table: nothing assumed
+    shock = sc.carbon_price_shock(pd.DataFrame({"scope1_tco2e": [1.0], "scope2_market_tco2e": [1.0],
+                                                "revenue_usd_m": [1.0]}, index=["A"]), sc.carbon_prices(macro, fx=fx))
+    assert shock["price_usd_per_t"].tolist() == [100.0]

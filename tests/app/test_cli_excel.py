@@ -23,7 +23,8 @@ def _fill(template: Path, csv: Path, out: Path) -> Path:
     rows = pd.read_csv(csv, dtype=str, keep_default_na=False)
     wb = openpyxl.load_workbook(template)
     ws = wb["Disclosures"]
-    for i, rec in enumerate(rows[list(TEMPLATE_COLUMNS)].itertuples(index=False), start=2):
+    for i, rec in enumerate(rows.reindex(columns=list(TEMPLATE_COLUMNS), fill_value="").itertuples(index=False),
+                             start=2):
         for j, (col, val) in enumerate(zip(TEMPLATE_COLUMNS, rec, strict=True), start=1):
             if val == "":
                 continue
@@ -74,12 +75,16 @@ def test_scorecard_command_with_weights(tmp_path, capsys, disclosures, companies
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Summary", "Weights", "Methodology", "Sources"]
     assert [wb["Weights"].cell(4, c).value for c in range(2, 7)] == [0.4, 0.1, 0.2, 0.2, 0.2]
-    expected = score(disclosures, parse_weights("energy=0.4,water=0.1"), 2024, companies=companies)
+    from esglib.app import bundled
+
+    expected = score(disclosures, parse_weights("energy=0.4,water=0.1"), 2024, companies=companies,
+                     fx=bundled.fx_rates())
+    first = 2024 - expected.attrs["config"].carry_forward_years
     ws = wb["Summary"]
     header = next(r for r in range(1, 30) if ws.cell(r, 1).value == "rank")
     assert [ws.cell(r, 2).value for r in range(header + 1, header + 48)] == list(expected.index)
     text = "\n".join(str(c.value) for row in wb["Methodology"].iter_rows() for c in row if c.value)
-    assert "scored on fiscal year 2024" in text and "energy 36%" in text
+    assert f"fiscal years {first}..2024" in text and "energy 36%" in text
 
 
 def test_scorecard_command_default_sheets(tmp_path, capsys):
@@ -143,7 +148,7 @@ def test_score_a_filled_template(template, tmp_path, capsys):
     out = tmp_path / "scores.csv"
     assert main(["score", "--disclosures", str(good), "--out", str(out)]) == 0
     s = pd.read_csv(out, index_col="ticker")
-    assert s.loc[["GOOGL", "MSFT", "NVDA"], "composite"].notna().all()
+    assert s.loc[["GOOGL", "MSFT", "NVDA"], "composite_indicative"].notna().all()
     card = tmp_path / "card.xlsx"
     assert main(["scorecard", "--disclosures", str(good), "--no-company-sheets", "--out", str(card)]) == 0
 

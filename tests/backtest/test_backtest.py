@@ -243,6 +243,7 @@ def future_disclosures(disclosures):
         r["fiscal_year"], r["metric"], r["value"], r["unit"] = 2025, metric, value, unit
         r["basis"], r["scope_note"], r["report_edition"] = "", "", pd.NA
         r["source_title"] = "SYNTHETIC future figure (test only)"
+        r["published_on"] = pd.Timestamp("2026-05-02")  # dated: public from its publication date
         rows.append(r)
     return pd.concat([disclosures, pd.DataFrame(rows)], ignore_index=True)
 
@@ -253,8 +254,12 @@ class TestPointInTime:
         before, after = pd.Timestamp("2026-04-30"), pd.Timestamp("2026-05-29")
         base_w = pd.Series(1.0, index=companies["ticker"]) / len(companies)
 
+        from esglib.scoring import ScoreConfig
+
+        rate_all = ScoreConfig(min_coverage=0.0, min_kpi_share=0.0)  # every composite counts, so weights can move
+
         def weights(d, t):
-            panel = point_in_time_scores([t], d, companies)
+            panel = point_in_time_scores([t], d, companies, rate_all)
             return strategy_weights("tilt", lambda _: base_w, panel.__getitem__)(t)
 
         pd.testing.assert_series_equal(weights(disclosures, before), weights(future_disclosures, before))
@@ -262,10 +267,17 @@ class TestPointInTime:
         assert not weights(disclosures, after).equals(weights(future_disclosures, after))
 
     def test_scores_cached_per_information_set(self, disclosures, companies):
-        dates = pd.DatetimeIndex(["2023-02-28", "2023-03-01", "2023-03-31"])
+        from esglib.inputs import figure_publication
+
+        known = figure_publication(disclosures, companies)["known_from"]
+        # two days with no publication between them, and the day a figure became public after them
+        gap_start = pd.Timestamp("2023-01-01")
+        nxt = known[known > gap_start].min()
+        dates = pd.DatetimeIndex([gap_start, nxt - pd.Timedelta(days=1), nxt])
         panel = point_in_time_scores(dates, disclosures, companies)
         assert panel[dates[0]] is panel[dates[1]]  # nothing became public in between
-        assert panel[dates[0]].attrs["as_of"] == "2023-02-28"
+        assert panel[dates[2]] is not panel[dates[1]]  # a new figure is a new information set
+        assert panel[dates[0]].attrs["as_of"] == "2023-01-01"
 
     def test_screens_hold_base_weights_before_any_rating(self, disclosures, companies):
         t = pd.Timestamp("2019-06-28")

@@ -3,6 +3,7 @@ point-in-time availability."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 
 import numpy as np
@@ -18,6 +19,7 @@ from esglib.inputs import (
     PEER_GROUPS,
     Table,
     available_as_of,
+    figure_publication,
     load_companies,
     load_disclosures,
     load_macro,
@@ -116,7 +118,9 @@ def test_companies_missing_column(tmp_path):
 # ------------------------------------------------------------------------------------------------ bundled data
 def test_bundled_disclosures_shape_and_types(disclosures):
     assert list(disclosures.columns) == [*DISCLOSURE_COLUMNS, "source_file", "source_row"]
-    assert len(disclosures) == 621
+    with open(DATA_DIR / "disclosures.csv", newline="", encoding="utf-8") as fh:
+        n_rows = sum(1 for _ in csv.reader(fh)) - 1
+    assert len(disclosures) == n_rows > 900  # every data row of the bundled file is kept (data v2: ~1,000 figures)
     assert disclosures["fiscal_year"].dtype == np.int64
     assert disclosures["data_quality"].dtype == np.int64
     assert str(disclosures["report_edition"].dtype) == "Int64"
@@ -125,7 +129,9 @@ def test_bundled_disclosures_shape_and_types(disclosures):
     # every canonical figure is cited and stored in its canonical unit
     assert ((disclosures.loc[canonical, "source_title"] != "") | (disclosures.loc[canonical, "source_url"] != "")).all()
     units = disclosures.loc[canonical, "metric"].map(lambda m: METRICS[m].unit)
-    assert (disclosures.loc[canonical, "unit"] == units).all()
+    reported = units == "<ISO> millions"  # revenue in the reporting currency keeps its ISO code
+    assert (disclosures.loc[canonical, "unit"][~reported] == units[~reported]).all()
+    assert disclosures.loc[canonical, "unit"][reported].str.fullmatch(r"[A-Z]{3} millions").all() and reported.any()
 
 
 def test_loading_does_not_modify_companies(companies):
@@ -376,13 +382,14 @@ def _pick(sel, ticker, year, metric):
     return r.iloc[0]
 
 
-def test_restatement_newest_edition_wins_amzn_2023_total_ghg(disclosures):
-    cands = disclosures[(disclosures["ticker"] == "AMZN") & (disclosures["fiscal_year"] == 2023)
-                        & (disclosures["metric"] == "total_ghg_tco2e")]
-    assert sorted(cands["value"]) == [65_280_000.0, 68_820_000.0]
-    chosen = _pick(select_figures(disclosures), "AMZN", 2023, "total_ghg_tco2e")
-    assert chosen["value"] == 65_280_000.0  # recast in the 2025 report, although its data quality is worse
-    assert chosen["report_edition"] == 2025
+def test_restatement_newest_edition_wins_msft_fy2020_scope2_market(disclosures):
+    cands = disclosures[(disclosures["ticker"] == "MSFT") & (disclosures["fiscal_year"] == 2020)
+                        & (disclosures["metric"] == "scope2_market_tco2e")]
+    assert sorted(cands["value"]) == [228_194.0, 456_119.0]
+    assert sorted(cands["data_quality"]) == [1, 2]
+    chosen = _pick(select_figures(disclosures), "MSFT", 2020, "scope2_market_tco2e")
+    assert chosen["value"] == 456_119.0  # recast in the 2024 report, although its data quality is worse
+    assert chosen["report_edition"] == 2024
     assert chosen["n_candidates"] == 2
     assert chosen["choice"].startswith("preferred basis > latest edition")
 
@@ -462,41 +469,58 @@ def test_select_figures_empty(disclosures):
 # ------------------------------------------------------------------------------------------------ point in time
 def test_publication_dates(companies):
     got = publication_dates(companies, [2025, 2024, 2024], ["NVDA", "MSFT", "UNKNOWN"])
-    assert got.tolist() == [pd.Timestamp("2025-01-31") + pd.Timedelta(days=183),  # 2025-08-02
-                            pd.Timestamp("2024-06-30") + pd.Timedelta(days=183),
-                            pd.Timestamp("2024-12-31") + pd.Timedelta(days=183)]
-    assert got.iloc[0] == pd.Timestamp("2025-08-02")
-    assert DEFAULT_PUBLICATION_LAG_DAYS == 183
+    # v2: the default applies to undated figures only and is conservative: fiscal-year end + 365 days
+    assert got.tolist() == [pd.Timestamp("2025-01-31") + pd.Timedelta(days=365),  # 2026-01-31
+                            pd.Timestamp("2024-06-30") + pd.Timedelta(days=365),
+                            pd.Timestamp("2024-12-31") + pd.Timedelta(days=365)]
+    assert got.iloc[0] == pd.Timestamp("2026-01-31")
+    assert DEFAULT_PUBLICATION_LAG_DAYS == 365
     assert publication_dates(companies, [2025], ["NVDA"], lag_days=0).iloc[0] == pd.Timestamp("2025-01-31")
 
 
 def test_nvda_fy2025_is_not_usable_before_its_publication_date(disclosures, companies):
-    nv = disclosures[disclosures["ticker"] == "NVDA"]
-    before = available_as_of(nv, companies, "2025-08-01")
-    after = available_as_of(nv, companies, "2025-08-02")
+    nv = disclosures[disclosures["ticker"] == "NVDA"].assign(published_on=pd.NaT, report_edition=pd.NA)
+    before = available_as_of(nv, companies, "2026-01-30")  # undated: fiscal-year end 2025-01-31 + 365 days
+    after = available_as_of(nv, companies, "2026-01-31")
     assert 2025 not in set(before["fiscal_year"])
     assert 2025 in set(after["fiscal_year"])
     assert before["fiscal_year"].max() == 2024
+    assert after["published_on_estimated"].all()
+
+
+def test_published_on_sets_when_a_figure_is_known(disclosures, companies):
+    nv = disclosures[(disclosures["ticker"] == "NVDA") & (disclosures["fiscal_year"] == 2025)]
+    dated = nv.assign(published_on=pd.Timestamp("2025-06-10"))
+    assert available_as_of(dated, companies, "2025-06-09").empty
+    got = available_as_of(dated, companies, "2025-06-10")
+    assert len(got) == len(nv) and not got["published_on_estimated"].any()
 
 
 def test_no_look_ahead_anywhere(disclosures, companies):
     for as_of in ["2021-03-01", "2023-07-01", "2024-12-31", "2025-08-02"]:
         avail = available_as_of(disclosures, companies, as_of)
-        pub = publication_dates(companies, avail["fiscal_year"].to_numpy(), avail["ticker"].to_numpy())
+        assert not avail.empty
+        dated = avail["published_on"].notna()
+        assert (avail.loc[dated, "published_on"] <= pd.Timestamp(as_of)).all()
+        undated = avail[~dated]
+        pub = publication_dates(companies, undated["fiscal_year"].to_numpy(), undated["ticker"].to_numpy())
         assert (pub <= pd.Timestamp(as_of)).all()
-        ed = avail["report_edition"].dropna()
+        ed = undated["report_edition"].dropna()
         assert (pd.to_datetime(ed.astype(int).astype(str) + "-06-30") <= pd.Timestamp(as_of)).all()
+        # and nothing public by then was dropped
+        known = figure_publication(disclosures, companies)["known_from"]
+        assert len(avail) == int((known <= pd.Timestamp(as_of)).sum())
 
 
-def test_restatement_is_usable_only_from_its_edition(disclosures, companies):
-    def amzn_2023(as_of):
+def test_restatement_is_usable_only_from_its_publication(disclosures, companies):
+    def msft_2020(as_of):
         sel = select_figures(available_as_of(disclosures, companies, as_of))
-        return _pick(sel, "AMZN", 2023, "total_ghg_tco2e")["value"]
+        return _pick(sel, "MSFT", 2020, "scope2_market_tco2e")["value"]
 
-    assert amzn_2023("2024-12-31") == 68_820_000.0  # only the original 2023-edition figure existed
-    assert amzn_2023("2025-07-01") == 65_280_000.0  # the 2025 recast is public
+    assert msft_2020("2024-05-14") == 228_194.0  # only the original edition (published 2022-03-31) was public
+    assert msft_2020("2024-05-15") == 456_119.0  # the recast in the 2024 report, published that day
     with pytest.raises(AssertionError):
-        amzn_2023("2024-06-30")  # FY2023 (Dec year end) is public from 2024-07-01
+        msft_2020("2022-03-30")  # the day before the first figure was published
 
 
 def test_available_as_of_returns_a_copy(disclosures, companies):

@@ -22,7 +22,7 @@ from esglib.scoring import KPI_INPUTS, KPI_SPECS
 
 def test_catalogue_is_keyed_by_name():
     assert all(name == spec.name for name, spec in METRICS.items())
-    assert len(METRICS) == 33
+    assert len(METRICS) == 46  # 33 of v1 + 13 of methodology v2
 
 
 @pytest.mark.parametrize("spec", list(METRICS.values()), ids=list(METRICS))
@@ -60,7 +60,7 @@ def test_columns():
     assert REQUIRED_COLUMNS == ("ticker", "fiscal_year", "metric", "value", "unit")
     assert set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS) == set(DISCLOSURE_COLUMNS)
     assert not set(REQUIRED_COLUMNS) & set(OPTIONAL_COLUMNS)
-    assert len(DISCLOSURE_COLUMNS) == len(set(DISCLOSURE_COLUMNS)) == 17
+    assert len(DISCLOSURE_COLUMNS) == len(set(DISCLOSURE_COLUMNS)) == 19  # + published_on, retrieved_from
     assert {"source_title", "source_url", "quote", "data_quality", "report_edition"} <= set(OPTIONAL_COLUMNS)
 
 

@@ -74,9 +74,10 @@ def test_notes_print_warnings_as_sentences(capsys):
 @pytest.fixture(scope="module")
 def card(tmp_path_factory, disclosures, companies):
     from esglib.outputs.excel import write_scorecard
-    from esglib.scoring import score
+    from esglib.scoring import ScoreConfig, score
 
-    scores = score(disclosures, companies=companies)
+    # (rated companies, for the preview)
+    scores = score(disclosures, ScoreConfig(min_coverage=0.3, min_kpi_share=0.3), companies=companies)
     path = write_scorecard(tmp_path_factory.mktemp("nb") / "card.xlsx", scores=scores, disclosures=disclosures,
                            companies=companies)
     return path, scores
@@ -89,7 +90,7 @@ def test_workbook_preview_shows_values_not_nan_grids(card):
     assert list(prev.columns[:3]) == ["rank", "ticker", "company"]
     assert not prev.isna().all(axis=0).any()  # no empty columns
     for _, r in prev.iterrows():
-        assert r["composite"] == pytest.approx(scores.at[r["ticker"], "composite"])
+        assert r["composite"] == pytest.approx(scores.at[r["ticker"], "composite"], nan_ok=True)
         assert r["rating"] == scores.at[r["ticker"], "rating"]
     assert prev["energy"].dtype.kind == "f"
     plain = workbook_preview(path, "Summary", max_rows=3)

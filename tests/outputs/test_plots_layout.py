@@ -17,12 +17,13 @@ import pytest  # noqa: E402
 from esglib.app import bundled  # noqa: E402
 from esglib.inputs import select_figures  # noqa: E402
 from esglib.outputs import plots  # noqa: E402
-from esglib.scoring import PILLARS, score, sensitivity  # noqa: E402
+from esglib.scoring import PILLARS, ScoreConfig, score, sensitivity  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def scores(disclosures, companies):
-    return score(disclosures, companies=companies)
+    # (rated companies to draw)
+    return score(disclosures, ScoreConfig(min_coverage=0.3, min_kpi_share=0.3), companies=companies)
 
 
 @pytest.fixture(autouse=True)

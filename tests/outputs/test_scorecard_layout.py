@@ -103,7 +103,8 @@ def test_summary_number_formats_per_column(wb, scores):
             assert ws[f"{cols[p]}{r}"].number_format == "0.00"
         assert ws[f"{cols['coverage']}{r}"].number_format == "0.0%"
         for p in FOOTPRINT:
-            assert ws[f"{cols[f'discloses {p} (1/0)']}{r}"].number_format == "0"
+            assert ws[f"{cols[f'share of {p} KPIs disclosed']}{r}"].number_format == "0.0%"
+        assert ws[f"{cols['discloses enough of its KPIs (1/0)']}{r}"].number_format == "0"
         assert ws[f"{cols['flags']}{r}"].alignment.wrap_text
 
 

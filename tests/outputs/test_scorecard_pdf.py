@@ -15,7 +15,7 @@ import subprocess
 import pytest
 
 from esglib.outputs.excel import write_scorecard
-from esglib.scoring import score
+from esglib.scoring import ScoreConfig, score
 
 TOOLS = ("soffice", "pdfinfo", "pdftotext", "pdftoppm")
 missing = [t for t in TOOLS if shutil.which(t) is None]
@@ -32,7 +32,8 @@ def _run(*args: str, timeout: float = 60) -> str:
 @pytest.fixture(scope="module")
 def pdf(tmp_path_factory, disclosures, companies):
     folder = tmp_path_factory.mktemp("pdf")
-    xlsx = write_scorecard(folder / "scorecard.xlsx", scores=score(disclosures, companies=companies),
+    lenient = ScoreConfig(min_coverage=0.3, min_kpi_share=0.3)
+    xlsx = write_scorecard(folder / "scorecard.xlsx", scores=score(disclosures, lenient, companies=companies),
                            disclosures=disclosures, companies=companies)
     profile = folder / "lo-profile"  # a private profile: no clash with another LibreOffice running
     try:

@@ -29,7 +29,8 @@ def fill_template(template: Path, rows: pd.DataFrame, out: Path) -> Path:
     """Type ``rows`` (strings, as in a CSV) into the Disclosures sheet: numbers as numbers, the rest as text."""
     wb = openpyxl.load_workbook(template)
     ws = wb["Disclosures"]
-    for i, rec in enumerate(rows[list(TEMPLATE_COLUMNS)].itertuples(index=False), start=2):
+    for i, rec in enumerate(rows.reindex(columns=list(TEMPLATE_COLUMNS), fill_value="").itertuples(index=False),
+                             start=2):
         for j, (col, val) in enumerate(zip(TEMPLATE_COLUMNS, rec, strict=True), start=1):
             if val == "":
                 continue
@@ -71,7 +72,8 @@ def test_disclosures_header_and_no_data(twb):
     ws = twb["Disclosures"]
     assert [c.value for c in ws[1]] == list(TEMPLATE_COLUMNS)
     assert TEMPLATE_COLUMNS == ("ticker", "fiscal_year", "metric", "value", "unit", "basis", "scope_note",
-                                "data_quality", "source_title", "source_url", "quote", "report_edition")
+                                "data_quality", "source_title", "source_url", "quote", "report_edition", "published_on",
+                                "retrieved_from")
     assert ws.max_row == 1  # examples live on the Instructions sheet, never in Disclosures
     assert ws.freeze_panes == "A2"
     assert ws["A1"].font.b
@@ -126,7 +128,7 @@ def test_instructions_with_examples_and_catalogue(twb):
     text = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
     assert any("esglib validate" in t for t in text)
     header = next(r for r in range(1, 40) if ws.cell(r, 1).value == "ticker")
-    assert [ws.cell(header, c).value for c in range(1, 13)] == list(TEMPLATE_COLUMNS)
+    assert [ws.cell(header, c).value for c in range(1, len(TEMPLATE_COLUMNS) + 1)] == list(TEMPLATE_COLUMNS)
     assert ws.cell(header + 1, 3).value == "pue" and ws.cell(header + 1, 4).value == 1.1
     assert all(m in text for m in METRICS)
 
@@ -150,6 +152,28 @@ def test_filled_template_reads_back_like_the_csv(valid_fill, companies):
     assert got["source_row"].tolist() == list(range(2, len(got) + 2))
 
 
+def test_published_on_typed_as_an_excel_date_reads_back_as_that_day(template, tmp_path, companies):
+    import datetime as dt
+
+    wb = openpyxl.load_workbook(template)
+    ws = wb["Disclosures"]
+    row = _rows("template_rows_valid.csv").iloc[0]
+    for j, col in enumerate(TEMPLATE_COLUMNS, start=1):
+        val = row.get(col, "")
+        if col == "published_on":
+            ws.cell(2, j, dt.datetime(2024, 4, 18))  # what Excel stores when a user types 2024-04-18
+        elif val != "":
+            ws.cell(2, j, float(val) if col in NUMERIC else val)
+    path = tmp_path / "dated.xlsx"
+    wb.save(path)
+    got = load_disclosures(path, companies)
+    assert got.at[0, "published_on"] == pd.Timestamp("2024-04-18")
+    ws.cell(2, TEMPLATE_COLUMNS.index("published_on") + 1, dt.datetime(2024, 4, 18, 13, 5))  # a time is not a day
+    wb.save(path)
+    with pytest.raises(DataValidationError, match="published_on must be an ISO date"):
+        load_disclosures(path, companies)
+
+
 def test_filled_template_converts_units(valid_fill, companies):
     d = load_disclosures(valid_fill, companies)
     msft = d[(d["ticker"] == "MSFT") & (d["metric"] == "electricity_total_mwh") & (d["fiscal_year"] == 2024)]
@@ -161,8 +185,8 @@ def test_filled_template_scores(valid_fill, companies):
     s = score(load_disclosures(valid_fill, companies), companies=companies)
     filled = s.loc[["GOOGL", "MSFT", "NVDA"]]
     assert (filled["n_figures"] > 0).all()
-    assert filled["composite"].notna().all()
-    assert set(filled["rating"]) <= {"CCC", "B", "BB", "BBB", "A", "AA", "AAA"}
+    assert filled["composite_indicative"].notna().all()  # (rated or withheld by the v2 coverage rules)
+    assert set(filled["rating"]) <= {"CCC", "B", "BB", "BBB", "A", "AA", "AAA", "NR"}
 
 
 def test_errors_are_named_by_sheet_and_cell(template, tmp_path, companies):

@@ -297,16 +297,16 @@ def _disclosure_cases() -> list[Case]:
 
 # ------------------------------------------------------------------------------------------------ template
 T_HEADER = ["ticker", "fiscal_year", "metric", "value", "unit", "basis", "scope_note", "data_quality",
-            "source_title", "source_url", "quote", "report_edition"]
+            "source_title", "source_url", "quote", "report_edition", "published_on", "retrieved_from"]
 T_BASE: list[list[object]] = [
     ["MSFT", 2023, "pue", 1.18, "ratio", "operational", "fleet-wide", 1, SRC, "https://example.com/synthetic/msft",
-     "synthetic test figure", 2024],
+     "synthetic test figure", 2024, None, None],
     ["MSFT", 2023, "electricity_total_mwh", 24, "million MWh", None, "company-wide", 1, SRC,
-     "https://example.com/synthetic/msft", "synthetic test figure", 2024],
+     "https://example.com/synthetic/msft", "synthetic test figure", 2024, None, None],
     ["GOOGL", 2023, "renewable_share_pct", 64, "%", None, None, 1, SRC, "https://example.com/synthetic/googl",
-     "synthetic test figure", 2024],
+     "synthetic test figure", 2024, None, None],
     ["META", 2023, "revenue_usd_m", 134902, "USD millions", None, None, 1, SRC, "https://example.com/synthetic/meta",
-     "synthetic test figure", 2024],
+     "synthetic test figure", 2024, None, None],
 ]
 #: ``value`` marker for a cell that must be stored as a string even if it starts with "=" (openpyxl would
 #: otherwise write a formula).

@@ -138,9 +138,11 @@ def test_scores_are_bounded_and_consistent(universe, cfg):
     vals = s[[*PILLARS, "composite_indicative"]].to_numpy(dtype=float)
     foot = s[["energy", "water", "procurement", "circularity"]]
     assert np.all((vals >= 0) & (vals <= 100) | np.isnan(vals))
-    assert not foot.isna().any().any()
+    # a footprint pillar is NaN only for a peer group where none of its applicable KPIs is scorable (v2)
+    assert not foot[["water", "procurement", "circularity"]].isna().any().any()
     assert s["coverage"].between(0, 1).all()
-    withheld = s["coverage"] < cfg.min_coverage - 1e-12
+    withheld = s["flags"].str.contains("composite_withheld_coverage_below")
+    assert (s.loc[s["coverage"] < cfg.min_coverage - 1e-12, "composite"].isna()).all()
     assert (s["composite"].isna() == withheld).all()
     assert (s.loc[withheld, "rating"] == "NR").all()
     assert s.loc[~withheld, "rating"].isin(RATINGS).all()
@@ -193,11 +195,12 @@ def test_lower_pue_never_lowers_energy_or_composite(universe, cents, agg):
     d = load(rows, companies)
     better = _change(d, "SYN0", "pue", lambda v: max(1.0, v - cents / 100))
     a, b = score(d, cfg, companies=companies), score(better, cfg, companies=companies)
-    assert b.at["SYN0", "energy"] >= a.at["SYN0", "energy"] - 1e-9
+    # (PUE applies to data-centre operators only: for a chip maker the energy pillar does not move)
+    assert np.nan_to_num(b.at["SYN0", "energy"]) >= np.nan_to_num(a.at["SYN0", "energy"]) - 1e-9
     assert b.at["SYN0", "composite_indicative"] >= a.at["SYN0", "composite_indicative"] - 1e-9
     # nothing else about SYN0 moves
     for col in ("water", "procurement", "circularity", "disclosure", "coverage"):
-        assert b.at["SYN0", col] == pytest.approx(a.at["SYN0", col])
+        assert b.at["SYN0", col] == pytest.approx(a.at["SYN0", col], nan_ok=True)
 
 
 @given(universes(), st.integers(1, 100), st.sampled_from(["arithmetic", "geometric"]))
@@ -210,7 +213,7 @@ def test_higher_hourly_cfe_never_lowers_procurement_or_composite(universe, point
     assert b.at["SYN0", "procurement"] >= a.at["SYN0", "procurement"] - 1e-9
     assert b.at["SYN0", "composite_indicative"] >= a.at["SYN0", "composite_indicative"] - 1e-9
     for col in ("energy", "water", "circularity", "disclosure", "coverage"):
-        assert b.at["SYN0", col] == pytest.approx(a.at["SYN0", col])
+        assert b.at["SYN0", col] == pytest.approx(a.at["SYN0", col], nan_ok=True)
 
 
 @given(universes(max_companies=5))

@@ -8,12 +8,14 @@ libraries are imported inside the handlers so ``esglib --help`` stays fast. A us
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
 from collections.abc import Sequence
 
 from esglib.errors import EsglibError
+from esglib.safety import TerminalStream, terminal_text
 
 __all__ = ["main", "build_parser", "COMMAND_MODULES"]
 
@@ -58,16 +60,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    try:
-        return int(args.func(args) or 0)
+    from esglib.app.cli._boundary import check_paths, note_warnings, os_error_message
+
+    out, err = sys.stdout, sys.stderr
+    try:  # everything printed goes through TerminalStream: no input text can send a raw control character
+        with contextlib.redirect_stdout(TerminalStream(out)), contextlib.redirect_stderr(TerminalStream(err)), \
+                note_warnings():
+            check_paths(args)
+            return int(args.func(args) or 0)
     except EsglibError as exc:
-        print(f"esglib: error: {exc}", file=sys.stderr)
+        print(f"esglib: error: {terminal_text(str(exc))}", file=err)
+        return 2
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):  # e.g. `esglib score | head`
+            return 0
+        print(f"esglib: error: {terminal_text(os_error_message(exc))}", file=err)
         return 2
     except KeyboardInterrupt:
         print("esglib: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # e.g. `esglib score | head`
-        return 0
+    except Exception as exc:  # a bug: one line for the user, the traceback only on request
+        if os.environ.get("ESGLIB_DEBUG"):
+            raise
+        print(f"esglib: internal error in `{args.command}`: {type(exc).__name__}: "
+              f"{terminal_text(str(exc), newlines=False)[:300]}\nThis is a bug in esglib, not in your input's "
+              "format; please report it with the command you ran (ESGLIB_DEBUG=1 shows the traceback).", file=err)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

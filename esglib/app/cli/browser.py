@@ -37,9 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="Example: esglib report --holdings data/sample_portfolio.csv --out reports/report.html")
     p.add_argument("--holdings", required=True, metavar="PATH", help="holdings CSV or XLSX")
     p.add_argument("--out", required=True, metavar="PATH", help="HTML file to write (atomically)")
-    p.add_argument("--as-of", metavar="DATE", help="use only figures public on DATE")
     p.add_argument("--title", default="AI-footprint report", help="page title")
-    add_data_args(p)
+    add_data_args(p)  # --disclosures, --companies, --year, --as-of, --weights, ...
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser(
@@ -80,7 +79,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         holdings = load_holdings(args.holdings, companies, prices=bundled.latest_prices)
-        scores = score(disclosures, cfg, year=args.year, companies=companies, as_of=as_of)
+        fx = bundled.fx_rates()
+        scores = score(disclosures, cfg, year=args.year, companies=companies, as_of=as_of, fx=fx)
     notes = list(dict.fromkeys(str(w.message).replace(str(args.holdings), Path(args.holdings).name)
                                for w in caught if issubclass(w.category, UserWarning)))
     caps = _market_caps([t for t in holdings.index if holdings.at[t, "covered"]])
@@ -91,7 +91,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         universe = portfolio_summary(pd.Series(1.0, index=scores.index), scores, disclosures,
                                      companies=companies, as_of=as_of, config=cfg)
         covered = [t for t in holdings.index if t in scores.index]
-        explanations = explain_many(covered, disclosures, cfg, year=args.year, companies=companies, as_of=as_of)
+        explanations = explain_many(covered, disclosures, cfg, year=args.year, companies=companies, as_of=as_of,
+                                    fx=fx)
     page = render_report(holdings, scores, summary, explanations, universe=universe, title=args.title,
                          holdings_name=Path(args.holdings).name, as_of=as_of,
                          notes=[n for n in notes if n not in summary.notes])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from esglib.app.cli.core import add_data_args
+from esglib.app.cli.core import add_data_args, check_year
 from esglib.app.cli.core import config_from_args as _config
 
 __all__ = ["register"]
@@ -65,14 +65,20 @@ def _cmd_scorecard(args: argparse.Namespace) -> int:
     _check_xlsx(args.out, "--out")
     cfg = _config(args)
     companies = load_companies(args.companies) if args.companies else bundled.companies()
-    disclosures = load_disclosures(args.disclosures or DATA_DIR / "disclosures.csv", companies)
-    scores = score(disclosures, cfg, year=args.year, companies=companies)
+    disclosures = load_disclosures(args.disclosures or DATA_DIR / "disclosures.csv", companies,
+                                   max_rows=getattr(args, "max_rows", None))
+    check_year(args.year, disclosures)
+    from esglib.app.cli.core import as_of_from_args
+    from esglib.inputs import load_fx_rates
+
+    scores = score(disclosures, cfg, year=args.year, companies=companies, as_of=as_of_from_args(args),
+                   fx=load_fx_rates())
     holdings = summary = prices_as_of = None
     if args.holdings:
         holdings, summary, prices_as_of = _holdings(args, scores, disclosures, companies)
     path = write_scorecard(args.out, scores=scores, disclosures=disclosures, companies=companies, config=cfg,
                            year=args.year, holdings=holdings, summary=summary, prices_as_of=prices_as_of,
-                           per_company_sheets=args.company_sheets)
+                           per_company_sheets=args.company_sheets, fx=load_fx_rates())
     rows = len(holdings) if holdings is not None else len(scores)
     rated = int(scores["composite"].notna().sum())
     print(f"wrote {path}: {rows} {'holdings' if holdings is not None else 'companies'} ({rated} of {len(scores)} "

@@ -8,7 +8,6 @@ subclasses, which :func:`esglib.app.cli.main` turns into one message and exit st
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 __all__ = ["register"]
@@ -18,6 +17,10 @@ _FIGURES = (("composite", "0-100", "{:.1f}"), ("energy", "0-100", "{:.1f}"), ("w
             ("waci", "tCO2e/USD m revenue", "{:.2f}"), ("carbon_footprint", "tCO2e/USD m invested", "{:.2f}"),
             ("financed_emissions", "tCO2e", "{:,.0f}"), ("electricity_intensity", "MWh/USD m revenue", "{:.1f}"),
             ("water_intensity", "m3/USD m revenue", "{:.1f}"))
+
+
+#: Holdings listed on screen by ``screen`` (the largest by weight); ``--out``/``--json`` give every one.
+_MAX_ROWS_SHOWN = 25
 
 
 def _date(value: str | None, flag: str):
@@ -174,10 +177,13 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from esglib.app import bundled
+    from esglib.app.cli._boundary import brief
     from esglib.inputs import DATA_DIR, load_companies, load_disclosures
     from esglib.portfolio import apply_screens, load_holdings, portfolio_summary
+    from esglib.portfolio._screens import check_flags
     from esglib.scoring import score
 
+    check_flags(_flags(args.exclude_flags), arg="--exclude-flags")
     companies = load_companies(args.companies) if args.companies else bundled.companies()
     disclosures = load_disclosures(args.disclosures or DATA_DIR / "disclosures.csv", companies)
     as_of = _date(args.as_of, "--as-of")
@@ -185,8 +191,8 @@ def _cmd_screen(args: argparse.Namespace) -> int:
         warnings.simplefilter("always")
         holdings = load_holdings(args.holdings, companies, prices=bundled.latest_prices)
     load_notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
-    scores = score(disclosures, companies=companies, as_of=as_of)
-    caps = _market_caps([t for t in holdings.index if holdings.at[t, "covered"]])
+    scores = score(disclosures, companies=companies, as_of=as_of, fx=bundled.fx_rates())
+    caps = _market_caps(holdings.index[holdings["covered"].astype(bool)].tolist())
     before = portfolio_summary(holdings, scores, disclosures, caps, companies=companies, as_of=as_of)
     screening = any(x is not None for x in (args.min_rating, args.best_in_class, args.tilt)) or bool(
         _flags(args.exclude_flags))
@@ -210,9 +216,9 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     table["is_cash"] = holdings["is_cash"]
     table.index.name = "ticker"
     if args.out:
-        from esglib.atomicio import atomic_write_text
+        from esglib.safety import write_csv
 
-        atomic_write_text(args.out, table.to_csv())
+        write_csv(args.out, table)
     if args.json:
         out = {"holdings": str(args.holdings), "basis": holdings.attrs.get("basis"),
                "screen": result.method if result is not None else None, "load_warnings": load_notes,
@@ -220,15 +226,16 @@ def _cmd_screen(args: argparse.Namespace) -> int:
                "weights": [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
                            for r in table.reset_index().to_dict(orient="records")],
                "excluded": result.excluded.to_dict(orient="records") if result is not None else []}
-        json.dump(out, sys.stdout, indent=1, default=str)
-        sys.stdout.write("\n")
+        from esglib.safety import dump_json
+
+        dump_json(out, sys.stdout)
         return 0
     basis = holdings.attrs.get("basis")
     total = holdings.attrs.get("total_value")
     print(f"{args.holdings}: {len(holdings)} holdings (weights from {basis}"
           + (f", total value {total:,.2f}" if total else "") + ")")
     for n in load_notes:
-        print(f"  note: {n}")
+        print(f"  note: {brief(n)}")
     print(f"screen: {result.method}" if result is not None else
           "screen: none (add --min-rating, --exclude-flags, --best-in-class or --tilt to compare)")
     print()
@@ -242,7 +249,15 @@ def _cmd_screen(args: argparse.Namespace) -> int:
         if c in show:
             show[c] = show[c].map(lambda v: f"{v:.1%}")
     print()
-    print(show.drop(columns=["covered", "is_cash"]).to_string())
+    shown = show.drop(columns=["covered", "is_cash"])
+    if len(shown) > _MAX_ROWS_SHOWN:  # a summary: the largest holdings; every row goes to --out / --json
+        order = table["weight_before"].sort_values(ascending=False, kind="stable").index[:_MAX_ROWS_SHOWN]
+        shown = shown.loc[order]
+        print(shown.to_string())
+        print(f"... {len(show) - _MAX_ROWS_SHOWN:,} smaller holdings not shown (--out FILE writes every holding, "
+              "--json prints the full structure)")
+    else:
+        print(shown.to_string())
     q = (after or before).engagement
     if len(q):
         top = q.drop_duplicates("ticker").head(5)["ticker"].tolist()
@@ -254,7 +269,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     notes = list(before.notes) + ([f"after: {n}" for n in after.notes] if after is not None else [])
     print(f"\nfootprint basis: {before.footprint_basis}")
     for n in notes:
-        print(f"note: {n}")
+        print(f"note: {brief(n)}")
     if args.out:
         print(f"wrote {args.out}")
     return 0
@@ -271,7 +286,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
     from esglib.app import bundled
     from esglib.backtest import esg_backtest
+    from esglib.portfolio._screens import check_flags
 
+    check_flags(_flags(args.exclude_flags), arg="--exclude-flags")
     start, end = _date(args.start, "--start"), _date(args.end, "--end")
     if start is not None and end is not None and start >= end:
         from esglib.errors import ConfigError
@@ -301,7 +318,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
                        rebalance=args.rebalance, cost_bps=args.cost_bps,
                        prices=bundled.prices(companies, holdings=holdings, benchmark=args.benchmark, end=end,
                                              source=args.source),
-                       disclosures=disclosures, companies=companies, **kw)
+                       disclosures=disclosures, companies=companies, fx=bundled.fx_rates(), **kw)
     from esglib.analysis import alpha_regression
     from esglib.backtest import scored_period, scored_returns
 
@@ -312,18 +329,19 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     if res.base_returns is not None and scored["base"].notna().sum() > 90:
         alpha_base = alpha_regression(scored["strategy"], scored["base"])
     if args.out:
-        from esglib.atomicio import atomic_write_text
+        from esglib.safety import write_csv
 
         frame = pd.DataFrame({"strategy": res.returns, "base": res.base_returns, "benchmark": res.benchmark_returns})
         frame.index.name = "date"
-        atomic_write_text(args.out, frame.to_csv())
+        write_csv(args.out, frame)
     if args.json:
         out = res.to_dict()
         out["alpha_regression"] = alpha.to_dict() if alpha is not None else None
         out["alpha_vs_base"] = alpha_base.to_dict() if alpha_base is not None else None
         out["scored_period"] = scored_period(res)
-        json.dump(out, sys.stdout, indent=1, default=str)
-        sys.stdout.write("\n")
+        from esglib.safety import dump_json
+
+        dump_json(out, sys.stdout)
         return 0
     p = res.params
     print(f"strategy {p['strategy']} on {p['base']} vs benchmark {p['benchmark']}: {p['start']} .. {p['end']}, "

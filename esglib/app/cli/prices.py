@@ -160,6 +160,7 @@ def _info(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from esglib.errors import ConfigError, MarketDataError
     from esglib.market import prices
 
     with warnings.catch_warnings(record=True) as caught:
@@ -167,8 +168,18 @@ def _show(args: argparse.Namespace) -> int:
         try:
             frame = prices(args.tickers, start=args.start, end=args.end, source=args.source, adjust=args.adjust,
                            cache_dir=args.cache_dir, allow_mixed_currency=args.allow_mixed_currency)
-        finally:
-            _print_warnings(caught)
+        except ConfigError as exc:  # in the command line's terms
+            if len(exc.args) == 1:
+                exc.args = (str(exc.args[0]).replace("pass allow_mixed_currency=True", "add --allow-mixed-currency")
+                            .replace("(attrs['currency'] then names the currency of every column)",
+                                     "(the output then names each column's currency)"),)
+            raise
+        except MarketDataError as exc:  # the error first, then what was noticed on the way
+            notes = list(dict.fromkeys(str(w.message) for w in caught))
+            if notes and len(exc.args) == 1:
+                exc.args = (str(exc.args[0]) + "".join(f"\n  note: {n}" for n in notes),)
+            raise
+    _print_warnings(caught)
     rows = max(int(args.rows), 1)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(frame.tail(rows).to_string(float_format=lambda v: f"{v:,.4f}"))

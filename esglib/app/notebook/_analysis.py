@@ -50,7 +50,7 @@ def compare_variants(variants: Mapping[str, Any], disclosures: pd.DataFrame | No
     cols: dict[str, pd.Series] = {}
     names = None
     for label, cfg in variants.items():
-        s = score(disclosures, cfg, companies=companies)
+        s = score(disclosures, cfg, companies=companies, fx=bundled.fx_rates())
         names = s["company"] if names is None else names
         cols[label] = s["composite"]
         cols[f"rank {label}"] = s["composite"].rank(ascending=False, method="min").astype("Int64")
@@ -77,7 +77,7 @@ def scorer(disclosures: pd.DataFrame | None = None, companies: pd.DataFrame | No
     def scores_for(config: Any) -> pd.DataFrame:
         key = tuple(round(float(v), 6) for v in config.weights)
         if key not in cache:
-            cache[key] = score(disclosures, config, companies=companies)
+            cache[key] = score(disclosures, config, companies=companies, fx=bundled.fx_rates())
         return cache[key]
 
     return scores_for

@@ -318,16 +318,16 @@ def instrument_ladder(ladder: Any = None) -> pd.DataFrame:
     """
     q = ladder or ProcurementLadder()
     rows = [
-        ("hourly carbon-free energy (24/7 CFE)", "any, matched hour by hour", "clean energy consumed in the same "
-         "hour and grid region as the load (Google reports it)", "hourly", 1.0),
-        ("onsite generation / physical PPA", "1-2", "the company owns or contracts a specific plant, usually "
-         "new, for 10-20 years; the contract helps finance the plant", "annual", q.onsite_ppa * q.annual_factor),
+        ("onsite generation / physical or virtual PPA", "1-2", "the company owns or contracts a specific plant, "
+         "usually new, for 10-20 years; the contract helps finance the plant", "annual", q.onsite_ppa),
         ("green tariff / supplier contract", "3", "a utility product backed by renewable supply", "annual",
-         q.green_tariff * q.annual_factor),
+         q.green_tariff),
         ("unbundled certificate (REC, GO, I-REC)", "4", "a certificate bought separately from the electricity, "
-         "often from old plants far away; cheap, rarely adds new supply", "annual",
-         q.unbundled_eac * q.annual_factor),
+         "often from old plants far away; cheap, rarely adds new supply", "annual", q.unbundled_eac),
         ("renewable share without instrument detail", "unknown", "a claim such as '100 % renewable' with no "
-         "split by instrument: scored like certificates", "annual", q.unknown * q.annual_factor),
+         "split by instrument: scored like certificates, and flagged", "annual", q.unknown),
+        ("hourly carbon-free energy (24/7 CFE)", "not a ladder step", "clean energy consumed in the same hour and "
+         "grid region as the load (grid CFE included): scored as its own KPI, cfe_hourly, never combined with the "
+         "ladder", "hourly", float("nan")),
     ]
     return pd.DataFrame(rows, columns=["instrument", "re100_type", "what_it_is", "matching", "esglib_quality"])

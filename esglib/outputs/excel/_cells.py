@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from esglib.safety import xml_text
+
 __all__ = ['sheet_title', 'safe_text']
 
 
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_ILLEGAL_XML = re.compile(r"[\000-\010\013\014\016-\037]")
 _MAX_CELL_TEXT = 32_767
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _URL_OK = re.compile(r"^(https?://|mailto:)\S+$", re.IGNORECASE)
@@ -23,7 +23,9 @@ _RESERVED_SHEETS = {"summary", "portfolio", "weights", "methodology", "sources",
 
 # ------------------------------------------------------------------------------------------------ small helpers
 def safe_text(value: str) -> str:
-    """Make a string storable in a cell: drop XML-illegal control characters and cap it at Excel's 32,767.
+    """Make a string storable in a cell: drop XML-illegal characters and cap it at Excel's 32,767.
+
+    XML-illegal: C0 controls other than tab/newline/CR, U+FFFE/U+FFFF and lone surrogates.
 
     Parameters
     ----------
@@ -34,7 +36,7 @@ def safe_text(value: str) -> str:
     str
         The cleaned text (formula-looking text is handled when the cell is written, not here).
     """
-    text = _ILLEGAL_XML.sub("", str(value))
+    text = xml_text(value)
     return text if len(text) <= _MAX_CELL_TEXT else text[: _MAX_CELL_TEXT - 1] + "…"
 
 
@@ -58,7 +60,7 @@ def sheet_title(name: str, taken: Iterable[str] = ()) -> str:
         ``~2``, ``~3``... suffix to make it unique.
     """
     used = {t.lower() for t in taken}
-    base = _SHEET_FORBIDDEN.sub("_", _ILLEGAL_XML.sub("", str(name))).strip().strip("'").strip() or "Sheet"
+    base = _SHEET_FORBIDDEN.sub("_", xml_text(name)).strip().strip("'").strip() or "Sheet"
     if base.lower() == "history":
         base = "History_"
     base = base[:31].strip("'") or "Sheet"

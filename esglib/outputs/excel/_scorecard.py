@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import os
 from collections.abc import Callable, Mapping
@@ -16,16 +17,14 @@ from esglib.atomicio import atomic_path
 from esglib.errors import ConfigError
 from esglib.inputs import DATA_DIR, data_as_of
 from esglib.outputs.excel._cells import _RESERVED_SHEETS, _is_missing, sheet_title
+from esglib.outputs.excel._docsheets import _sources_frame, _write_methodology, _write_sources
 from esglib.outputs.excel._sheets import (
     _PILLARS,
     _fmt,
     _headline,
     _peer_medians,
-    _sources_frame,
     _write_company,
-    _write_methodology,
     _write_portfolio,
-    _write_sources,
     _write_summary,
     _write_weights,
 )
@@ -50,6 +49,7 @@ class _Inputs:
     config: Any
     year: int | None
     bundled: bool
+    fx: pd.DataFrame | None = None
 
 
 def _resolve_inputs(scores, disclosures, companies, config, year) -> _Inputs:
@@ -86,7 +86,7 @@ def _holding_rows(holdings: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
         else:
             raise ConfigError(f"`holdings` needs a `ticker` column, got {list(holdings.columns)}")
     h["ticker"] = h["ticker"].astype(str).str.upper()
-    agg = holdings_weights(h.set_index("ticker"))  # the one normaliser: a missing weight raises
+    agg = holdings_weights(h.set_index("ticker"), long_only=True)  # the one normaliser: a missing weight raises
     rows = scores.reindex(agg.index)
     rows.insert(0, "weight", agg)
     missing = ~agg.index.isin(scores.index)
@@ -143,8 +143,8 @@ def write_scorecard(path: str | os.PathLike[str], scores: pd.DataFrame | None = 
                     disclosures: pd.DataFrame | None = None, companies: pd.DataFrame | None = None,
                     config=None, year: int | None = None, holdings: pd.DataFrame | None = None,
                     summary: Any = None, prices_as_of: str | _dt.date | None = None, *,
-                    per_company_sheets: bool | None = None, on_step: Callable[[str, Path], None] | None = None
-                    ) -> Path:
+                    per_company_sheets: bool | None = None, on_step: Callable[[str, Path], None] | None = None,
+                    fx: pd.DataFrame | None = None) -> Path:
     """Write the investment-committee scorecard workbook (atomically).
 
     Sheets: **Summary** (ranked companies or holdings; pillar colour scales; live coverage, composite, rank
@@ -186,6 +186,9 @@ def write_scorecard(path: str | os.PathLike[str], scores: pd.DataFrame | None = 
         (holdings only), ``"weights"``, ``"companies"``, ``"methodology"``, ``"sources"`` and ``"save"``;
         ``tmp_path`` is the temporary file that replaces ``path`` on success. A progress hook, and the seam
         for fault-injection tests: whatever it raises aborts the write and leaves ``path`` untouched.
+    fx : DataFrame, optional
+        The FX rates ``scores`` were computed with (:func:`esglib.scoring.score`'s ``fx``), so that each company
+        sheet's metric table explains the same figures.
 
     Returns
     -------
@@ -204,7 +207,7 @@ def write_scorecard(path: str | os.PathLike[str], scores: pd.DataFrame | None = 
     written as values; only the weight-dependent columns are formulas.
     """
     target = _check_xlsx(path)
-    inp = _resolve_inputs(scores, disclosures, companies, config, year)
+    inp = dataclasses.replace(_resolve_inputs(scores, disclosures, companies, config, year), fx=fx)
     cfg = inp.config
     scores = inp.scores
     holdings_mode = holdings is not None
@@ -300,7 +303,9 @@ def _explain_all(rows: pd.DataFrame, inp: _Inputs) -> tuple[dict[str, pd.DataFra
     # the universe of the scores themselves when none is given (ticker, company, peer group are all explain needs)
     companies = inp.companies if inp.companies is not None else (
         inp.scores[["company", "peer_group"]].rename_axis("ticker").reset_index())
-    explained = explain_many(wanted, inp.disclosures, inp.config, inp.year, companies=companies) if wanted else {}
+    as_of = inp.scores.attrs.get("as_of") if hasattr(inp, "scores") else None
+    explained = explain_many(wanted, inp.disclosures, inp.config, inp.year, companies=companies,
+                             as_of=as_of, fx=inp.fx) if wanted else {}
     for t in rows.index:
         if t not in scored:
             notes[t] = "not in the scored universe: no metric table"

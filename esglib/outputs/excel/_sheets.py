@@ -1,4 +1,4 @@
-"""The scorecard's sheets: summary, portfolio, weights, company, sources and methodology."""
+"""The scorecard's sheets: summary, portfolio, weights and company (sources and methodology: ``_docsheets``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from esglib.inputs import QUALITY_LABELS, select_figures
+from esglib.inputs import QUALITY_LABELS
 from esglib.outputs.excel._cells import _first_url, _is_missing, _letter, _quote_sheet
 from esglib.outputs.excel._styling import (
     _F,
@@ -23,13 +23,14 @@ from esglib.outputs.excel._styling import (
     text_height,
 )
 from esglib.portfolio import explanation_questions
-from esglib.scoring import CORE_DISCLOSURES, KPI_INPUTS, KPI_SPECS
+from esglib.safety import xml_text
 from esglib.vocabulary import FOOTPRINT_PILLARS, PILLARS, RATINGS
 
 __all__ = []
 
 
 _PILLARS = PILLARS
+#: Sources sheets with more rows than this write ``source_url`` as plain text, not as hyperlink objects.
 _FOOTPRINT = FOOTPRINT_PILLARS
 _RATINGS = RATINGS
 
@@ -79,16 +80,20 @@ def _formulas(lay: _Layout, r: int, aggregation: str) -> dict[str, _F]:
     w_all = f"Weights!$B${_W_ROW}:$F${_W_ROW}"
     w_foot = f"Weights!$B${_W_ROW}:$E${_W_ROW}"
     has = f"{lay.cell('has_energy', r)}:{lay.cell('has_circularity', r)}"
+    # coverage (docs/methodology.md s.4): each footprint pillar's weight times the weighted share of its applicable
+    # KPIs disclosed (the has_<pillar> columns), over the footprint weights
     coverage = _F(f"=IF(SUM({w_foot})>0,SUMPRODUCT({has},{w_foot})/SUM({w_foot}),1)")
     pillars = f"{lay.cell('energy', r)}:{lay.cell('disclosure', r)}"
     cov = lay.cell("coverage", r)
+    present = f"SUMPRODUCT(ISNUMBER({pillars})*{w_all})"  # a pillar without a scorable KPI is left out
     if aggregation == "geometric":
-        terms = "+".join(f"{_weights_ref(i)}*LN(MAX({lay.cell(p, r)},Weights!{_W_FLOOR}))"
-                         for i, p in enumerate(_PILLARS))
-        value = f"EXP(({terms})/SUM({w_all}))"
+        terms = "+".join(f"IF(ISNUMBER({lay.cell(p, r)}),{_weights_ref(i)}*LN(MAX({lay.cell(p, r)},"
+                         f"Weights!{_W_FLOOR})),0)" for i, p in enumerate(_PILLARS))
+        value = f"EXP(({terms})/{present})"
     else:
-        value = f"SUMPRODUCT({pillars},{w_all})/SUM({w_all})"
-    composite = _F(f'=IF({cov}<Weights!{_W_MINCOV}-{_COVERAGE_TOL},"",{value})')
+        value = f"SUMPRODUCT({pillars},{w_all})/{present}"
+    kpi_ok = lay.cell("kpi_share_ok", r)
+    composite = _F(f'=IF(OR({cov}<Weights!{_W_MINCOV}-{_COVERAGE_TOL},{kpi_ok}=0),"",{value})')
     comp = lay.cell("composite", r)
     edges = f"Weights!$B${_W_EDGE_ROW}:$H${_W_EDGE_ROW}"
     labels = f"Weights!$B${_W_LABEL_ROW}:$H${_W_LABEL_ROW}"
@@ -120,7 +125,7 @@ def _write_summary(book: _Book, ws, rows: pd.DataFrame, cfg, holdings_mode: bool
     if holdings_mode:
         columns.append("weight")
     columns += [*_PILLARS, "composite", "rating", "coverage", "flags", "n_figures",
-                *(f"has_{p}" for p in _FOOTPRINT)]
+                *(f"has_{p}" for p in _FOOTPRINT), "kpi_share_ok"]
     head = [f"esglib AI-footprint scorecard: {'portfolio holdings' if holdings_mode else 'company ranking'}"]
     top: list[tuple[list[Any], Any]] = [(head, "title")]
     for n in notes:
@@ -151,14 +156,16 @@ def _write_summary(book: _Book, ws, rows: pd.DataFrame, cfg, holdings_mode: bool
                         f'SUMPRODUCT({wr},{cr})/SUMPRODUCT({wr}*ISNUMBER({cr})),"")')
 
     header_names = {"fiscal_year": "fiscal year", "n_figures": "figures on file", "weight": "weight",
-                    **{f"has_{p}": f"discloses {p} (1/0)" for p in _FOOTPRINT}}
+                    **{f"has_{p}": f"share of {p} KPIs disclosed" for p in _FOOTPRINT},
+                    "kpi_share_ok": "discloses enough of its KPIs (1/0)"}
     headers = [header_names.get(c, c) for c in columns]
     # one number format per column: years and counts as integers, scores with two decimals, shares as percent
     styles = {"fiscal_year": "fmt:" + FORMATS["year"], "n_figures": "fmt:" + FORMATS["count"],
               "weight": "fmt:" + FORMATS["fraction"], "coverage": "fmt:" + FORMATS["fraction"],
               "composite": "fmt:" + FORMATS["score"], "flags": "wrap",
               **{p: "fmt:" + FORMATS["score"] for p in _PILLARS},
-              **{f"has_{p}": "fmt:" + FORMATS["count"] for p in _FOOTPRINT}}
+              **{f"has_{p}": "fmt:" + FORMATS["fraction"] for p in _FOOTPRINT},
+              "kpi_share_ok": "fmt:" + FORMATS["count"]}
     # top-aligned, so that a row reads across when its flags wrap over two or three lines
     row_styles = ["top" if c not in styles else styles[c] if c == "flags" else "top+" + styles[c] for c in columns]
     # column-wise plain Python values (iterating rows of a frame is slow and deep-copies its attrs)
@@ -167,8 +174,13 @@ def _write_summary(book: _Book, ws, rows: pd.DataFrame, cfg, holdings_mode: bool
         if c in rows.columns:
             data[c] = _column_values(rows[c])
     has = [_pillar_has(f) for f in rows["flags"].tolist()] if "flags" in rows.columns else [[1] * 4] * n
+    pillar_cov = rows.attrs.get("pillar_coverage") or {}
+    kpi_ok = rows.attrs.get("meets_min_kpi_share") or {}
+    if pillar_cov:  # methodology v2: the weighted share of each pillar's applicable KPIs disclosed
+        has = [list(pillar_cov.get(t, (0.0,) * 4)) for t in data["ticker"]]
     for i, p in enumerate(_FOOTPRINT):
         data[f"has_{p}"] = [h[i] for h in has]
+    data["kpi_share_ok"] = [int(kpi_ok.get(t, not pillar_cov)) for t in data["ticker"]]
     # widths fit the values and the longest word of each wrapped header; the header row grows to fit
     shown = {"rank": [999], "composite": [99.99], "rating": ["CCC", "NR"], "coverage": [1.0]}
     caps = {"company": 30, "flags": 60}
@@ -420,7 +432,7 @@ def _write_company(book: _Book, ws, ticker: str, rec: pd.Series, lay: _Layout, s
                  ["bold", "fmt:" + FORMATS["score"], "fmt:" + FORMATS["score"], "fmt:" + FORMATS["fraction"]])
     chart = BarChart()
     chart.type = "col"
-    chart.title = f"{ticker}: pillar scores vs {peer} median"
+    chart.title = xml_text(f"{ticker}: pillar scores vs {peer} median")
     chart.y_axis.title = "score (0-100)"
     chart.y_axis.scaling.min = 0
     chart.y_axis.scaling.max = 100
@@ -463,109 +475,3 @@ def _write_company(book: _Book, ws, ticker: str, rec: pd.Series, lay: _Layout, s
         r = book.row(ws, [i, q], ["top", "wrap"], height=text_height(q, span))
         ws.merged_cells.add(f"B{r}:{last_col}{r}")
     ws.print_area = f"A1:{last_col}{book.rows_written[ws.title]}"
-
-
-def _sources_frame(disclosures: pd.DataFrame, rows: pd.DataFrame, cfg) -> pd.DataFrame:
-    """Cited figures each company's scores can draw on (selected figures within the scoring window)."""
-    feeds: dict[str, list[str]] = {}
-    for kpi, inputs in KPI_INPUTS.items():
-        for m in inputs:
-            feeds.setdefault(m, []).append(kpi)
-    for m in CORE_DISCLOSURES:
-        feeds.setdefault(m, []).append("disclosure pillar")
-    d = disclosures[disclosures["ticker"].isin(rows.index) & disclosures["metric"].isin(list(feeds))]
-    if not len(d):
-        return pd.DataFrame()
-    sel = select_figures(d)
-    ref = sel["ticker"].map(pd.to_numeric(rows["fiscal_year"], errors="coerce").astype("float64"))
-    keep = (sel["fiscal_year"] <= ref) & (sel["fiscal_year"] >= ref - cfg.carry_forward_years)
-    sel = sel.loc[keep.to_numpy()].copy()
-    sel["feeds"] = sel["metric"].map(lambda m: ", ".join(feeds.get(m, [])))
-    order = {t: i for i, t in enumerate(rows.index)}
-    sel["_o"] = sel["ticker"].map(order)
-    return sel.sort_values(["_o", "fiscal_year", "metric"], ascending=[True, False, True], kind="stable")
-
-
-def _write_sources(book: _Book, ws, src: pd.DataFrame, note: str | None) -> None:
-    cols = ["ticker", "company", "fiscal_year", "metric", "value", "unit", "reported_value", "reported_unit",
-            "basis", "data_quality", "source_title", "source_url", "quote", "feeds", "source_row"]
-    _widths(ws, [9, 22, 8, 28, 14, 12, 12, 14, 14, 8, 50, 45, 80, 30, 9])
-    _print_setup(ws, title_rows="3:3")
-    ws.freeze_panes = "B4"
-    book.row(ws, ["Sources: every cited figure the scores draw on (chosen figure per company, year and metric, "
-                  "within each company's scoring window)"], "title")
-    book.row(ws, [note or "source_url links open the cited page; quote is the excerpt the figure was read from; "
-                          "feeds = the KPIs and pillar the figure enters"], "muted")
-    book.row(ws, cols, "header")
-    if not len(src):
-        return
-    ws.auto_filter.ref = f"A3:{_letter(len(cols))}{3 + len(src)}"
-    # unstyled cells (General format) except the links: this sheet can hold tens of thousands of rows
-    data = [_column_values(src[c]) if c in src.columns else [None] * len(src) for c in cols]
-    i_url = cols.index("source_url")
-    for values in zip(*data, strict=True):
-        values = list(values)
-        url = _first_url(values[i_url])
-        if url is not None:
-            values[i_url] = _Link(str(values[i_url]), target=url)
-        book.row(ws, values)
-
-
-def _write_methodology(book: _Book, ws, cfg, as_of_lines: Sequence[str], year: int | None) -> None:
-
-    _widths(ws, [26, 14, 14, 16, 14, 90])
-    _print_setup(ws, title_rows="1:1")
-    w = cfg.weights
-    norm = {"percentile": "percentile rank (Hazen: (rank - 0.5) / n x 100)",
-            "minmax": "min-max scaling to 1..100", "zscore": "z-score mapped through the normal CDF to 0..100"}
-    agg = ("a weighted geometric mean, exp(sum w ln max(pillar, floor)), with floor "
-           f"{cfg.geometric_floor:g}: only partly compensatory" if cfg.aggregation == "geometric"
-           else "a weighted arithmetic mean, sum w x pillar / sum w: fully compensatory")
-    steps = [
-        "1. For each company, year and metric one cited figure is chosen: preferred basis (operating over design), "
-        "then the latest report edition, then the best data quality, then the company-wide boundary.",
-        "2. Derived KPIs (intensities, procurement quality, certificate reliance...) are computed from those figures "
-        "with the formulas below; nothing is imputed.",
-        "3. Each company is scored on "
-        + ("its latest fiscal year with a figure" if year is None else f"fiscal year {int(year)}")
-        + "; a KPI may come from up to "
-        f"{cfg.carry_forward_years} earlier year(s) (flagged stale_figures_carried_forward).",
-        f"4. Each KPI is normalised to 0-100 by {norm.get(cfg.normalisation, cfg.normalisation)}, "
-        + ("within the peer group" if cfg.peer_relative else "across the whole universe")
-        + (f" (groups with fewer than {cfg.min_peer_size} disclosers use the whole universe)"
-           if cfg.peer_relative else "") + "; lower-is-better KPIs are reversed first.",
-        f"5. A KPI that is not disclosed scores {cfg.missing_score:g}: never better than disclosing the worst value.",
-        "6. A pillar is the weighted mean of its KPI scores (weights in the table below). The disclosure pillar is "
-        f"100 x the quality-weighted share of the {len(CORE_DISCLOSURES)} core figures disclosed (quality weights "
-        + ", ".join(f"{k}: {v:g}" for k, v in cfg.quality_weights.items()) + ").",
-        f"7. The composite is {agg}. Pillar weights: " + ", ".join(f"{p} {w[p]:.0%}" for p in _PILLARS)
-        + " (editable on the Weights sheet).",
-        f"8. Coverage = share of footprint-pillar weight (energy, water, procurement, circularity) with at least "
-        f"one disclosed KPI. Below {cfg.min_coverage:.0%} the composite is withheld (blank) and the rating is NR.",
-        "9. Rating bands CCC..AAA cut the composite at "
-        + ", ".join(f"{e:.2f}" for e in cfg.band_edges) + " (MSCI-style equal widths by default).",
-        "10. Percentiles are relative: a high score means better than peers on disclosed figures, not a small "
-        "footprint in absolute terms.",
-    ]
-    book.row(ws, ["Methodology: how the scores are built"], "title")
-    for s in steps:
-        book.row(ws, [s])
-    book.row(ws, [])
-    book.row(ws, ["KPIs"], "band")
-    book.row(ws, ["KPI", "pillar", "unit", "better when", "weight in pillar", "formula"], "header")
-    for name, spec in KPI_SPECS.items():
-        mw = cfg.metric_weights.get(spec.pillar, {})
-        total = sum(mw.values()) or 1.0
-        book.row(ws, [name, spec.pillar, spec.unit, "higher" if spec.higher_is_better else "lower",
-                      mw.get(name, 0.0) / total, spec.formula], [None, None, None, None, "fmt:0%", None])
-    book.row(ws, [])
-    book.row(ws, ["Core figures of the disclosure pillar"], "band")
-    book.row(ws, [", ".join(CORE_DISCLOSURES)])
-    book.row(ws, [])
-    book.row(ws, ["Data quality scale"], "band")
-    for k, v in QUALITY_LABELS.items():
-        book.row(ws, [k, v])
-    book.row(ws, [])
-    book.row(ws, ["As of"], "band")
-    for line in as_of_lines:
-        book.row(ws, [line])

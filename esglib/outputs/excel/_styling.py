@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from esglib.errors import ConfigError
-from esglib.outputs.excel._cells import _FORMULA_TRIGGERS, _is_missing, _letter, safe_text
+from esglib.outputs.excel._cells import _is_missing, _letter, safe_text
+from esglib.safety import FORMULA_TRIGGERS, xml_text
 
 __all__ = []
 
@@ -52,7 +53,7 @@ class _Book:
         self.rows_written: dict[str, int] = {}
 
     def sheet(self, title: str):
-        ws = self.wb.create_sheet(title)
+        ws = self.wb.create_sheet(xml_text(title))
         if self._probe_ws is None:
             self._probe_ws = ws
         return ws
@@ -112,7 +113,8 @@ class _Book:
             from openpyxl.worksheet.hyperlink import Hyperlink
 
             c = self.cell(ws, value.text, "+".join(filter(None, [style, "link"])))
-            c.hyperlink = Hyperlink(ref="A1", target=value.target, location=value.location)
+            c.hyperlink = Hyperlink(ref="A1", target=None if value.target is None else xml_text(value.target),
+                                    location=None if value.location is None else xml_text(value.location))
             return c
         elif _is_missing(value):
             if style is None:
@@ -120,7 +122,7 @@ class _Book:
             c = WriteOnlyCell(ws, None)
         elif isinstance(value, str):
             text = safe_text(value)
-            if text.startswith(_FORMULA_TRIGGERS):
+            if text.startswith(FORMULA_TRIGGERS):
                 c = WriteOnlyCell(ws, None)
                 c._value = text
                 c.data_type = "s"
@@ -177,6 +179,10 @@ class _Book:
         return r
 
     def save(self, path: Path) -> None:
+        for name in list(getattr(self.wb, "defined_names", {}) or {}):  # every string reaching the XML is clean
+            dn = self.wb.defined_names[name]
+            if dn.value is not None:
+                dn.value = xml_text(dn.value)
         self.wb.save(path)
 
     def discard(self) -> None:

@@ -20,7 +20,7 @@ __all__ = ['write_template', 'sheet_preview', 'fill_template', 'TEMPLATE_COLUMNS
 
 #: Header of the template's Disclosures sheet, in order.
 TEMPLATE_COLUMNS = ("ticker", "fiscal_year", "metric", "value", "unit", "basis", "scope_note", "data_quality",
-                    "source_title", "source_url", "quote", "report_edition")
+                    "source_title", "source_url", "quote", "report_edition", "published_on", "retrieved_from")
 #: Rows of the template's Disclosures sheet covered by the drop-down lists and number checks.
 TEMPLATE_ROWS = 5000
 
@@ -86,9 +86,10 @@ def write_template(path: str | os.PathLike[str], *, on_step: Callable[[str, Path
 
         # Disclosures: header + validations, no data rows
         step("disclosures")
-        _widths(dis, [10, 11, 34, 14, 16, 14, 30, 12, 40, 40, 60, 14])
+        _widths(dis, [10, 11, 34, 14, 16, 14, 30, 12, 40, 40, 60, 14, 14, 40])
         dis.freeze_panes = "A2"
-        text_cols = ("ticker", "metric", "unit", "basis", "scope_note", "source_title", "source_url", "quote")
+        text_cols = ("ticker", "metric", "unit", "basis", "scope_note", "source_title", "source_url", "quote",
+                     "retrieved_from")
         for c in text_cols:  # typed cells in these columns stay text (a ticker such as TRUE or 1E5)
             dis.column_dimensions[col[c]].number_format = "@"
 
@@ -113,6 +114,9 @@ def write_template(path: str | os.PathLike[str], *, on_step: Callable[[str, Path
         dv("whole", "report_edition", "Year of the report edition (blank if unknown; restatements win).",
            "report_edition must be a whole year between 1990 and 2100, or blank.", operator="between",
            formula1="1990", formula2="2100")
+        dv("date", "published_on", "Date the source was published (YYYY-MM-DD): the figure is used only from then.",
+           "published_on must be a date between 1990-01-01 and 2100-12-31, or blank.", operator="between",
+           formula1="32874", formula2="73415")
         dv("list", "data_quality", "1 company report read directly .. 4 tertiary compilation.",
            "data_quality must be 1, 2, 3 or 4.", formula1='"1,2,3,4"')
         book.row(dis, list(TEMPLATE_COLUMNS), "header")
@@ -126,7 +130,7 @@ def write_template(path: str | os.PathLike[str], *, on_step: Callable[[str, Path
 
         # Instructions
         step("instructions")
-        _widths(ins, [30, 12, 30, 12, 12, 14, 30, 12, 40, 40, 50, 14])
+        _widths(ins, [30, 12, 30, 12, 12, 14, 30, 12, 40, 40, 50, 14, 14, 40])
         book.row(ins, ["esglib disclosures template"], "title")
         for line in [
             "1. Fill the Disclosures sheet: one row per disclosed figure, starting in row 2. Do not rename the sheet "
@@ -139,6 +143,8 @@ def write_template(path: str | os.PathLike[str], *, on_step: Callable[[str, Path
             "5. Every canonical figure needs a source: source_title and/or source_url, ideally with the quote the "
             "figure was read from.",
             "6. data_quality: " + "; ".join(f"{k} = {v}" for k, v in QUALITY_LABELS.items()) + ".",
+            "   published_on: the day the source was published (point-in-time scoring uses a figure only from "
+            "then); retrieved_from: the mirror the text was read from, when it was not the company's own site.",
             "7. Check the file: esglib validate FILE.xlsx (problems are named by cell, e.g. Disclosures!D14); "
             "score it: esglib score --disclosures FILE.xlsx.",
         ]:
@@ -146,12 +152,17 @@ def write_template(path: str | os.PathLike[str], *, on_step: Callable[[str, Path
         book.row(ins, [])
         book.row(ins, ["Examples (do not copy into Disclosures as is: the sources are illustrative)"], "band")
         book.row(ins, list(TEMPLATE_COLUMNS), "header")
-        book.row(ins, ["GOOGL", 2023, "pue", 1.10, "ratio", "operational", "fleet-wide trailing twelve months", 1,
-                       "Google 2024 Environmental Report", "https://sustainability.google/reports/",
-                       "fleet-wide average PUE of 1.10", 2024])
-        book.row(ins, ["MSFT", 2024, "electricity_total_mwh", 29.83, "million MWh", "", "company-wide", 3,
-                       "RTO Insider (secondary, citing Microsoft FY2024 data)", "https://rtowww.com/?p=109458",
-                       "Microsoft reported 29.83 million MWh consumed in its fiscal 2024", ""])
+        book.row(ins, ["GOOGL", 2023, "pue", 1.10, "ratio", "", "fleet-wide annual average", 1,
+                       "Google 2024 Environmental Report - Environmental data tables (Appendix)",
+                       "https://www.gstatic.com/gumdrop/sustainability/google-2024-environmental-report.pdf",
+                       "Average annual fleet-wide PUE ... 2023: 1.10", 2024, "2024-07-02",
+                       "https://github.com/jarl7100/ESG---AI-ML/blob/5021055156f57548998ce4f5a497540a1099c181/data/"
+                       "esg_report/Google.md"])
+        book.row(ins, ["MSFT", 2024, "electricity_total_mwh", 29.83, "million MWh", "", "company-wide (secondary)", 3,
+                       "RTO Insider (article quoting Microsoft's FY2024 figure)",
+                       "https://www.microsoft.com/en-us/corporate-responsibility/sustainability/report",
+                       "Microsoft reported 29.83 million MWh consumed in its fiscal 2024", 2025, "2025-07-31",
+                       "https://rtowww.com/?p=109458"])
         book.row(ins, [])
         book.row(ins, ["Canonical metrics"], "band")
         book.row(ins, ["metric", "pillar", "canonical unit", "bounds", "", "", "meaning"], "header")
