@@ -371,10 +371,23 @@ def _detail(disclosures: pd.DataFrame | None, companies: pd.DataFrame | None, co
     out = out[["rank", "company", "peer_group", "fiscal_year", *PILLARS, "composite", "rating", "coverage",
                "composite_indicative", "flags", "n_figures"]]
     # per-pillar coverage and the KPI-share test, for consumers that rebuild coverage (the scorecard's live formulas)
-    out.attrs["pillar_coverage"] = {t: tuple(float(x) for x in row) for t, row in
-                                    zip(pillar_cov.index, pillar_cov.to_numpy(), strict=True)}
-    out.attrs["meets_min_kpi_share"] = {t: bool(v >= cfg.min_kpi_share - 1e-12) for t, v in kpi_share.items()}
+    out.attrs["pillar_coverage"] = _SharedAttr({t: tuple(float(x) for x in row) for t, row in
+                                                zip(pillar_cov.index, pillar_cov.to_numpy(), strict=True)})
+    out.attrs["meets_min_kpi_share"] = _SharedAttr({t: bool(v >= cfg.min_kpi_share - 1e-12)
+                                                    for t, v in kpi_share.items()})
     return _Detail(out, values, years, kpi_scores, compared, selected, cfg, status, used, eff_w, as_of)
+
+
+class _SharedAttr(dict):
+    """A per-company mapping kept in ``DataFrame.attrs`` and shared, not copied, by pandas operations.
+
+    pandas deep-copies ``attrs`` on every operation that derives a frame; a mapping with one entry per company
+    made each column operation on a 10,000-company score table cost a deep copy of 20,000 entries (7 s of a
+    10 s ``esglib score``). Treat it as read-only.
+    """
+
+    def __deepcopy__(self, memo: dict) -> _SharedAttr:
+        return self
 
 
 def _flags(kpis, eligible, values, years, newest, used, status, pillar_has, withheld, cfg, tickers) -> pd.Series:
