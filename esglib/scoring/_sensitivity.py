@@ -40,37 +40,62 @@ def sensitivity(scores: pd.DataFrame, n: int = 10_000, concentration: float = 50
         Rated companies (index ``ticker``): ``rank`` (base), ``rank_low``, ``rank_median``, ``rank_high``,
         ``composite_low``, ``composite_high`` and ``rank_range`` (high - low); sorted by base rank.
     """
+    draws = _draws(scores, n, concentration, config, seed)
+    if draws is None:
+        return _empty()
+    rated, W, X, M, geometric = draws
+    lo_q, hi_q = quantiles
+    ranks_lo, ranks_med, ranks_hi = _rank_quantiles(_draw_composites(W, X, geometric, mask=M), (lo_q, 0.5, hi_q))
+    comp_lo, comp_hi = _column_quantiles(_draw_composites(W, X, geometric, transposed=True, mask=M), (lo_q, hi_q))
+    return _result(rated, (ranks_lo, ranks_med, ranks_hi), (comp_lo, comp_hi),
+                   {"n": int(n), "concentration": concentration, "quantiles": quantiles})
+
+
+def _draws(scores: pd.DataFrame, n: int, concentration: float, config, seed
+           ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray | None, bool] | None:
+    """The rated companies and the weight draws, shared by the local and the Dask engine.
+
+    Returns ``(rated, W, X, M, geometric)``: ``W`` draws x pillars, ``X`` companies x pillars (log scores when
+    geometric, 0 where a pillar is NaN), ``M`` the present-pillar mask (None when every pillar is present); None
+    when no company is rated.
+    """
     cfg = config or scores.attrs.get("config") or ScoreConfig()
     if int(n) < 1:
         raise ConfigError(f"`n` must be >= 1, got {n!r}")
     if not concentration > 0:
         raise ConfigError(f"`concentration` must be > 0, got {concentration!r}")
     rated = scores[scores["composite"].notna()]
+    if len(rated) == 0:
+        return None
     P = rated[list(PILLARS)].to_numpy(dtype="float64")
-    m = len(rated)
-    if m == 0:
-        return pd.DataFrame(columns=["rank", "rank_low", "rank_median", "rank_high", "composite_low",
-                                     "composite_high", "rank_range"])
     rng = np.random.default_rng(seed)
     w0 = cfg.weights.to_numpy()
     active = w0 > 0
     W = np.zeros((int(n), len(PILLARS)))
     W[:, active] = rng.dirichlet(concentration * w0[active] / w0[active].sum(), size=int(n))
-    X = np.log(np.clip(P, cfg.geometric_floor, None)) if cfg.aggregation == "geometric" else P
+    geometric = cfg.aggregation == "geometric"
+    X = np.log(np.clip(P, cfg.geometric_floor, None)) if geometric else P
     M = np.isfinite(X).astype("float64")  # a pillar without a scorable KPI (NaN) is left out and the rest
     X = np.nan_to_num(X, nan=0.0)         # rescaled, as in `aggregate`
-    if M.all():
-        M = None
-    lo_q, hi_q = quantiles
-    geometric = cfg.aggregation == "geometric"
-    ranks_lo, ranks_med, ranks_hi = _rank_quantiles(_draw_composites(W, X, geometric, mask=M), (lo_q, 0.5, hi_q))
-    comp_lo, comp_hi = _column_quantiles(_draw_composites(W, X, geometric, transposed=True, mask=M), (lo_q, hi_q))
+    return rated, W, X, (None if M.all() else M), geometric
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=["rank", "rank_low", "rank_median", "rank_high", "composite_low", "composite_high",
+                                 "rank_range"])
+
+
+def _result(rated: pd.DataFrame, ranks: tuple[np.ndarray, ...], composites: tuple[np.ndarray, np.ndarray],
+            attrs: dict) -> pd.DataFrame:
+    """The sensitivity frame from the rank and composite quantiles (both engines)."""
+    ranks_lo, ranks_med, ranks_hi = ranks
+    comp_lo, comp_hi = composites
     base_rank = rated["composite"].rank(ascending=False, method="min").to_numpy()
     out = pd.DataFrame({"rank": base_rank.astype(int), "rank_low": ranks_lo.astype(int),
                         "rank_median": ranks_med.astype(int), "rank_high": ranks_hi.astype(int),
                         "composite_low": comp_lo, "composite_high": comp_hi}, index=rated.index)
     out["rank_range"] = out["rank_high"] - out["rank_low"]
-    out.attrs.update({"n": int(n), "concentration": concentration, "quantiles": quantiles})
+    out.attrs.update(attrs)
     return out.sort_values("rank", kind="stable")
 
 

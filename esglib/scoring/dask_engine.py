@@ -36,10 +36,10 @@ import esglib.scoring._score as _score_module
 from esglib.errors import ConfigError, DataValidationError, Problem
 from esglib.inputs import Table, load_disclosures, validate_disclosures
 from esglib.inputs._readers import _finish
-from esglib.scoring._config import PILLARS, ScoreConfig
+from esglib.scoring._config import ScoreConfig
 from esglib.scoring._score import register_engine
 from esglib.scoring._score import score as _score_pandas
-from esglib.scoring._sensitivity import _column_quantiles, _draw_composites
+from esglib.scoring._sensitivity import _column_quantiles, _draw_composites, _draws, _empty, _result
 
 __all__ = ["score_dask", "sensitivity_dask", "dask_client", "input_files"]
 
@@ -275,10 +275,11 @@ def _rank_like_pandas(out: pd.DataFrame, companies: pd.DataFrame) -> pd.DataFram
 
 
 # ------------------------------------------------------------------------------------------------ sensitivity
-def _chunk_ranks(W: np.ndarray, X: np.ndarray, geometric: bool) -> tuple[np.ndarray, np.ndarray]:
+def _chunk_ranks(W: np.ndarray, X: np.ndarray, geometric: bool, M: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Ranks (method "min", 1 = best) and composites of every company under each draw of one chunk (task)."""
-    C = _draw_composites(W, X, geometric)
-    CT = _draw_composites(W, X, geometric, transposed=True)
+    C = _draw_composites(W, X, geometric, mask=M)
+    CT = _draw_composites(W, X, geometric, transposed=True, mask=M)
     order = np.argsort(-C.astype("float64"), axis=1, kind="stable")
     srt = np.take_along_axis(C, order, axis=1)
     m = C.shape[1]
@@ -303,27 +304,13 @@ def sensitivity_dask(scores: pd.DataFrame | None = None, n: int = 10_000, concen
             return sensitivity_dask(scores, n, concentration, config, seed, quantiles, client=c, chunk=chunk)
     if scores is None:
         raise ConfigError("`scores` is required: pass the output of esglib.scoring.score")
-    cfg = config or scores.attrs.get("config") or ScoreConfig()
-    if int(n) < 1:
-        raise ConfigError(f"`n` must be >= 1, got {n!r}")
-    if not concentration > 0:
-        raise ConfigError(f"`concentration` must be > 0, got {concentration!r}")
-    rated = scores[scores["composite"].notna()]
-    P = rated[list(PILLARS)].to_numpy(dtype="float64")
-    m = len(rated)
-    if m == 0:
-        return pd.DataFrame(columns=["rank", "rank_low", "rank_median", "rank_high", "composite_low",
-                                     "composite_high", "rank_range"])
-    rng = np.random.default_rng(seed)
-    w0 = cfg.weights.to_numpy()
-    active = w0 > 0
-    W = np.zeros((int(n), len(PILLARS)))
-    W[:, active] = rng.dirichlet(concentration * w0[active] / w0[active].sum(), size=int(n))
-    geometric = cfg.aggregation == "geometric"
-    X = np.log(np.clip(P, cfg.geometric_floor, None)) if geometric else P
-    X = np.nan_to_num(X, nan=0.0)
+    draws = _draws(scores, n, concentration, config, seed)
+    if draws is None:
+        return _empty()
+    rated, W, X, M, geometric = draws
     x_f = client.scatter(X, broadcast=True)
-    futures = [client.submit(_chunk_ranks, W[s:s + chunk], x_f, geometric, pure=False)
+    m_f = client.scatter(M, broadcast=True) if M is not None else None
+    futures = [client.submit(_chunk_ranks, W[s:s + chunk], x_f, geometric, m_f, pure=False)
                for s in range(0, int(n), chunk)]
     results = client.gather(futures)
     R = np.concatenate([r for r, _ in results], axis=0)
@@ -331,15 +318,8 @@ def sensitivity_dask(scores: pd.DataFrame | None = None, n: int = 10_000, concen
     lo_q, hi_q = quantiles
     ks = np.floor((int(n) - 1) * np.asarray((lo_q, 0.5, hi_q), dtype="float64")).astype(np.intp)
     R.sort(axis=0)
-    ranks_lo, ranks_med, ranks_hi = (R[k] for k in ks)
-    comp_lo, comp_hi = _column_quantiles(CT, (lo_q, hi_q))
-    base_rank = rated["composite"].rank(ascending=False, method="min").to_numpy()
-    out = pd.DataFrame({"rank": base_rank.astype(int), "rank_low": ranks_lo.astype(int),
-                        "rank_median": ranks_med.astype(int), "rank_high": ranks_hi.astype(int),
-                        "composite_low": comp_lo, "composite_high": comp_hi}, index=rated.index)
-    out["rank_range"] = out["rank_high"] - out["rank_low"]
-    out.attrs.update({"n": int(n), "concentration": concentration, "quantiles": quantiles, "engine": "dask"})
-    return out.sort_values("rank", kind="stable")
+    return _result(rated, tuple(R[k] for k in ks), tuple(_column_quantiles(CT, (lo_q, hi_q))),
+                   {"n": int(n), "concentration": concentration, "quantiles": quantiles, "engine": "dask"})
 
 
 register_engine("dask", score_dask)

@@ -95,6 +95,19 @@ def test_sensitivity_draws_on_the_cluster_equal_local(client, reference):
     pd.testing.assert_frame_equal(local, remote, check_dtype=False)
 
 
+def test_sensitivity_on_the_cluster_rescales_a_missing_pillar_like_the_local_one(client, reference):
+    # a rated company whose energy pillar has no scorable KPI (NaN): both engines leave it out and rescale the rest
+    scores = reference.copy()
+    rated = scores.index[scores["composite"].notna()]
+    assert len(rated) >= 2
+    scores.loc[rated[0], "energy"] = np.nan
+    local = sensitivity(scores, n=300, seed=5)
+    remote = sensitivity_dask(scores, n=300, seed=5, client=client, chunk=70)
+    pd.testing.assert_frame_equal(local, remote, check_dtype=False)
+    unmasked = sensitivity(reference, n=300, seed=5)
+    assert not local["composite_low"].equals(unmasked["composite_low"])  # the mask changed the answer
+
+
 def test_cli_engine_dask_with_scheduler(client, companies, tmp_path, capsys):
     from esglib.inputs import load_fx_rates
 
