@@ -149,9 +149,10 @@ def as_of_from_args(args: argparse.Namespace):
 
 
 def _fx():
-    from esglib.inputs import load_fx_rates
+    """The bundled FX rates (cited), for revenue reported in another currency."""
+    from esglib.app import bundled
 
-    return load_fx_rates()
+    return bundled.fx_rates()
 
 
 def _cmd_score(args: argparse.Namespace) -> int:

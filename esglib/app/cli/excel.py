@@ -69,16 +69,15 @@ def _cmd_scorecard(args: argparse.Namespace) -> int:
                                    max_rows=getattr(args, "max_rows", None))
     check_year(args.year, disclosures)
     from esglib.app.cli.core import as_of_from_args
-    from esglib.inputs import load_fx_rates
 
-    scores = score(disclosures, cfg, year=args.year, companies=companies, as_of=as_of_from_args(args),
-                   fx=load_fx_rates())
+    fx = bundled.fx_rates()
+    scores = score(disclosures, cfg, year=args.year, companies=companies, as_of=as_of_from_args(args), fx=fx)
     holdings = summary = prices_as_of = None
     if args.holdings:
         holdings, summary, prices_as_of = _holdings(args, scores, disclosures, companies)
     path = write_scorecard(args.out, scores=scores, disclosures=disclosures, companies=companies, config=cfg,
                            year=args.year, holdings=holdings, summary=summary, prices_as_of=prices_as_of,
-                           per_company_sheets=args.company_sheets, fx=load_fx_rates())
+                           per_company_sheets=args.company_sheets, fx=fx)
     rows = len(holdings) if holdings is not None else len(scores)
     rated = int(scores["composite"].notna().sum())
     print(f"wrote {path}: {rows} {'holdings' if holdings is not None else 'companies'} ({rated} of {len(scores)} "
