@@ -86,7 +86,7 @@ def _timed(fn) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     from esglib.outputs.excel import write_scorecard
-    from esglib.outputs.excel._sheets import _sources_frame
+    from esglib.outputs.excel._docsheets import _sources_frame
     from esglib.scoring import ScoreConfig, score
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
