@@ -73,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     results: list[tuple[str, float, tuple[int, int]]] = []
 
     def clear_memo() -> None:
-        market._SNAPSHOT_MEMO.clear()
+        from esglib.market import _snapshot
+
+        _snapshot._SNAPSHOT_MEMO.clear()
 
     frame = market.prices(tickers, source="snapshot", **kw)
     t = best_of(lambda: market.prices(tickers, source="snapshot", **kw), args.repeat, clear_memo)

@@ -32,9 +32,11 @@ YEARS = 10
 #: circularity figures are rare, emissions and renewable shares common).
 NAN_SHARE = {
     "pue": 0.6, "carbon_intensity": 0.3, "electricity_intensity": 0.5, "water_intensity": 0.5, "wue": 0.8,
-    "water_replenishment": 0.9, "water_stress_exposure": 0.9, "procurement_quality": 0.4, "renewable_share": 0.3,
-    "certificate_reliance": 0.6, "hardware_reuse_recycling": 0.85, "server_life": 0.8, "ewaste_intensity": 0.9,
+    "water_replenishment": 0.9, "water_stress_exposure": 0.9, "renewable_share": 0.3,
+    "hardware_reuse_recycling": 0.85, "server_life": 0.8, "ewaste_intensity": 0.9,
 }
+#: share of missing values for a KPI not listed above (sparse, as in real disclosure)
+DEFAULT_NAN_SHARE = 0.8
 
 
 def synthetic_universe(n_rows: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -54,12 +56,11 @@ def synthetic_universe(n_rows: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Dat
         v = rng.lognormal(mean=2.0, sigma=1.0, size=n)
         if name == "pue":
             v = 1 + rng.gamma(2.0, 0.15, size=n)
-        elif name in ("renewable_share", "procurement_quality", "hardware_reuse_recycling", "water_replenishment",
-                      "water_stress_exposure"):
+        elif KPI_SPECS[name].unit == "%":
             v = rng.uniform(0, 100, size=n)
-        elif name == "certificate_reliance":
-            v = rng.uniform(-0.1, 1.0, size=n)
-        v[rng.random(n) < NAN_SHARE[name]] = np.nan
+        elif KPI_SPECS[name].unit == "flag":
+            v = rng.integers(0, 2, size=n).astype(float)
+        v[rng.random(n) < NAN_SHARE.get(name, DEFAULT_NAN_SHARE)] = np.nan
         kpis[name] = v
     return companies, kpis
 
