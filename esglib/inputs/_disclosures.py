@@ -524,9 +524,15 @@ def publication_dates(companies: pd.DataFrame, fiscal_years: pd.Series | np.ndar
         fye = pd.Series(np.asarray(tickers)).map(ends).fillna("12-31")
     else:  # a universe without year ends: calendar years
         fye = pd.Series("12-31", index=range(len(tickers)))
-    years = pd.Series(np.asarray(fiscal_years)).astype(int).astype(str)
-    ends = pd.to_datetime(years + "-" + fye, format="%Y-%m-%d", errors="coerce")
-    return ends + pd.Timedelta(days=lag_days)
+    years = np.asarray(pd.Series(np.asarray(fiscal_years)).astype(int), dtype=np.int64)
+    # parse each distinct (year end, fiscal year) once: a large file has millions of rows but few such pairs
+    fye_codes, fye_uniques = pd.factorize(fye, use_na_sentinel=False)
+    pair = fye_codes.astype(np.int64) * 100_000 + (years - years.min() if len(years) else years)
+    uniq, inverse = np.unique(pair, return_inverse=True)
+    text = [f"{y}-{fye_uniques[c // 100_000]}" for c, y in
+            zip(uniq, (uniq % 100_000) + (years.min() if len(years) else 0), strict=True)]
+    parsed = pd.to_datetime(pd.Series(text, dtype=object), format="%Y-%m-%d", errors="coerce").to_numpy()
+    return pd.Series(parsed[inverse.reshape(-1)]) + pd.Timedelta(days=lag_days)
 
 
 def figure_publication(disclosures: pd.DataFrame, companies: pd.DataFrame,
