@@ -112,8 +112,8 @@ primer.style_table(growth)
 # Assumptions, stated: each company's electricity grows at that rate; the grid emission factor is its
 # location-based Scope 2 divided by its electricity in the base year and stays constant; the share of
 # location-based emissions covered by certificates and PPAs either **stays constant** or **ramps** linearly to
-# 100 % by the company's own target year (100 % renewable, else 24/7 CFE; 2030 if none). Only three companies
-# disclose electricity and both Scope 2 figures for the same year.
+# 100 % by the company's own target year (100 % renewable, else 24/7 CFE; 2030 if none). Few companies
+# disclose electricity and both Scope 2 figures for the same year: the table below lists every one of them.
 
 # %%
 constant = scenarios.electricity_growth(disclosures=disclosures, macro=macro, market_share="constant")
