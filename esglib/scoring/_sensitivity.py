@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
@@ -103,6 +106,11 @@ def _result(rated: pd.DataFrame, ranks: tuple[np.ndarray, ...], composites: tupl
 _DRAW_CHUNK = 2048
 #: Most companies whose (company, rank) codes fit 32 bits: m * (m + 1) < 2**32.
 _MAX_PACKED_COMPANIES = 65_535
+#: Largest companies x ranks count table (int64; 2**25 cells = 256 MiB, about 5,800 companies) built instead of
+#: sorting every (company, rank) code.
+_MAX_HISTOGRAM_CELLS = 2**25
+#: Threads ranking chunks of draws at once (each holds one chunk's sort keys: 2,048 draws x companies x 8 bytes).
+_MAX_THREADS = 4
 
 
 def _draw_composites(W: np.ndarray, X: np.ndarray, geometric: bool, transposed: bool = False,
@@ -159,10 +167,10 @@ def _rank_quantiles(C: np.ndarray, qs: tuple[float, ...], max_packed: int = _MAX
     base = np.arange(m, dtype=np.uint32) * stride  # company j's codes are j*(m+1) + rank
     pos = np.arange(1, m + 1, dtype=np.uint32)
     codes = np.empty((n, m), dtype=np.uint32)
-    keys = np.empty((min(_DRAW_CHUNK, n), m), dtype=np.uint64)
-    for s in range(0, n, _DRAW_CHUNK):
+
+    def rank_chunk(s: int) -> None:  # draws s..s+chunk: independent of every other chunk (numpy sorts release the GIL)
         c = C[s:s + _DRAW_CHUNK]
-        k = keys[:len(c)]
+        k = np.empty((len(c), m), dtype=np.uint64)
         halves = k.view(np.uint32).reshape(len(c), m, 2)  # little-endian: [..., 0] low word, [..., 1] high word
         if np.little_endian:
             _descending_keys(c, halves[..., 1])
@@ -181,6 +189,21 @@ def _rank_quantiles(C: np.ndarray, qs: tuple[float, ...], max_packed: int = _MAX
             rank[:, 1:][tie[rows]] = 0
             np.maximum.accumulate(rank, axis=1, out=rank)
             out[rows] = lo[rows] + rank
+
+    starts = range(0, n, _DRAW_CHUNK)
+    workers = min(len(starts), os.cpu_count() or 1, _MAX_THREADS)
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(rank_chunk, starts))
+    else:
+        for s in starts:
+            rank_chunk(s)
+    if m * (m + 1) <= _MAX_HISTOGRAM_CELLS:
+        # counting, not sorting: how often each company took each rank (one pass), then each quantile is the first
+        # rank whose running count passes k
+        counts = np.bincount(codes.ravel(), minlength=m * (m + 1)).reshape(m, m + 1)
+        running = np.cumsum(counts, axis=1)
+        return [np.argmax(running > k, axis=1).astype(np.int64) for k in ks]
     flat = codes.ravel()
     flat.sort()  # company-major: company j's n codes are flat[j*n:(j+1)*n], in rank order
     per_company = flat.reshape(m, n)
@@ -188,11 +211,13 @@ def _rank_quantiles(C: np.ndarray, qs: tuple[float, ...], max_packed: int = _MAX
 
 
 def _column_quantiles(CT: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
-    """``np.quantile(CT, q, axis=1)`` (linear method) per q, for companies x draws ``CT``, via one sort."""
+    """``np.quantile(CT, q, axis=1)`` (linear method) per q, for companies x draws ``CT``.
+
+    Only the order statistics the quantiles need are placed (``np.partition``, linear time), not the whole row.
+    """
     n = CT.shape[1]
-    srt = np.sort(CT, axis=1)
-    out = []
-    for q in qs:  # numpy's linear interpolation, step by step, so that results are identical
+    steps = []
+    for q in qs:
         virtual = (n - 1) * np.float64(q)
         prev = int(np.floor(virtual))
         nxt = prev + 1
@@ -200,6 +225,10 @@ def _column_quantiles(CT: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]
             prev = nxt = n - 1
         elif virtual < 0:
             prev = nxt = 0
+        steps.append((virtual, prev, nxt))
+    srt = np.partition(CT, sorted({i for _, p, x in steps for i in (p, x)}), axis=1) if n else CT
+    out = []
+    for virtual, prev, nxt in steps:  # numpy's linear interpolation, step by step, so that results are identical
         gamma = virtual - np.float64(prev)
         a, b = srt[:, prev], srt[:, nxt]
         diff = b - a
