@@ -11,14 +11,11 @@ wrong answers, 5 resource limits, 6 unclear messages; T = the terminal items of 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import os
 import re
 import subprocess
 import sys
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +25,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import v2_files as files  # noqa: E402
+from cli_runner import run_cli  # noqa: E402
 
 TMP_PREFIX = ".esglib-tmp-"
 PREVIOUS = b"previous output: must survive a failed run byte for byte\n"
@@ -38,16 +36,6 @@ ESC = "\x1b"
 def _isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("ESGLIB_OFFLINE", "1")
     monkeypatch.setenv("ESGLIB_CACHE_DIR", str(tmp_path / "cache"))
-
-
-def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    from esglib.app.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        rc = main(argv)
-    return rc, out.getvalue(), err.getvalue()
 
 
 def digest(path: Path) -> str | None:

@@ -8,11 +8,10 @@ to a terminal shows control characters as escapes.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import warnings
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -31,6 +30,9 @@ from esglib.safety import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cli_runner import run_cli  # noqa: E402
+
 ESC = "\x1b"
 TRIGGERS = list(FORMULA_TRIGGERS)
 
@@ -110,16 +112,6 @@ def test_terminal_text_never_holds_a_raw_escape(text):
 
 
 # ------------------------------------------------------------------------------------------------ through the CLI
-def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    from esglib.app.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        rc = main(argv)
-    return rc, out.getvalue(), err.getvalue()
-
-
 @pytest.fixture(autouse=True)
 def _offline(monkeypatch, tmp_path):
     monkeypatch.setenv("ESGLIB_OFFLINE", "1")
